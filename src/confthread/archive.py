@@ -1,0 +1,357 @@
+"""The SQLite archive, and the only module that speaks SQL.
+
+Each call that saves runs in one transaction, so an interrupted collect leaves the archive as it was
+after the last page it saved; saves are upserts keyed by (platform, uri), so saving again is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from confthread.errors import ArchiveError
+from confthread.models import Author, Media, Platform, Post
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(function: Migration) -> Migration:
+    """Register a schema step; the archive's `user_version` counts the steps already applied."""
+    MIGRATIONS.append(function)
+    return function
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Statement by statement: executescript() would commit the migration's transaction half-way."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def _initial_schema(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE authors (
+            platform TEXT NOT NULL, id TEXT NOT NULL, handle TEXT NOT NULL, name TEXT,
+            url TEXT, avatar TEXT, opted_out INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (platform, id)
+        );
+        CREATE TABLE posts (
+            platform TEXT NOT NULL, uri TEXT NOT NULL, url TEXT, author_id TEXT NOT NULL,
+            created_at TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,
+            reply_to TEXT, quote_of TEXT, tags TEXT NOT NULL, language TEXT,
+            content_warning TEXT NOT NULL DEFAULT '',
+            raw TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            PRIMARY KEY (platform, uri)
+        );
+        CREATE INDEX posts_by_time ON posts (created_at);
+        CREATE TABLE media (
+            platform TEXT NOT NULL, post_uri TEXT NOT NULL, position INTEGER NOT NULL,
+            url TEXT NOT NULL, alt TEXT NOT NULL, kind TEXT NOT NULL, preview_url TEXT,
+            PRIMARY KEY (platform, post_uri, position)
+        );
+        -- Where a post was seen: a Mastodon instance knows a status by its own local id.
+        CREATE TABLE sightings (
+            source TEXT NOT NULL, local_id TEXT NOT NULL, platform TEXT NOT NULL, uri TEXT NOT NULL,
+            PRIMARY KEY (source, local_id)
+        );
+        CREATE INDEX sightings_by_uri ON sightings (platform, uri);
+        -- Posts whose whole thread was fetched, and when: a later collect need not fetch it again.
+        CREATE TABLE contexts (
+            platform TEXT NOT NULL, uri TEXT NOT NULL, fetched_at TEXT NOT NULL,
+            PRIMARY KEY (platform, uri)
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
+            tags TEXT NOT NULL, since TEXT, until TEXT, outcome TEXT, summary TEXT
+        );
+        CREATE TABLE cursors (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+        """
+    )
+
+
+@dataclass(frozen=True)
+class Record:
+    """A parsed post with the payload it came from and where it was seen."""
+
+    post: Post
+    raw: Mapping[str, Any]
+    source: str
+    local_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A tagged post whose thread context has still to be fetched from `source`."""
+
+    uri: str
+    local_id: str
+    raw: dict[str, Any]
+
+
+def timestamp(moment: datetime) -> str:
+    """One fixed-width UTC form, so that text order in SQL is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+class Archive:
+    """An open archive; use as a context manager so the connection is always closed."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = path
+        if not create and not path.exists():
+            raise ArchiveError(f"there is no archive at {path}; run 'confthread collect' first or pass --archive")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise ArchiveError(f"cannot open the archive {path} ({error}); check the path and its permissions") from None
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise ArchiveError(f"{path} is not a confthread archive ({error}); pass another --archive path") from None
+        except ArchiveError:
+            self._db.close()
+            raise
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _migrate(self) -> None:
+        version = cast(int, self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise ArchiveError(f"{self.path} was written by a newer confthread; upgrade confthread to read it")
+        if version == 0 and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise ArchiveError(f"{self.path} is an SQLite file of something else; pass another --archive path")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._transaction():
+                step(self._db)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- saving ---------------------------------------------------------------------------------
+
+    def save(
+        self,
+        records: Iterable[Record],
+        *,
+        now: datetime,
+        cursor: tuple[str, Mapping[str, Any]] | None = None,
+        context_of: Iterable[str] = (),
+        platform: Platform = "mastodon",
+    ) -> int:
+        """Store one fetched page, its cursor and the threads it completes, all or nothing.
+
+        Returns how many of the posts were new to the archive.
+        """
+        seen = timestamp(now)
+        new = 0
+        with self._transaction() as db:
+            for record in records:
+                new += self._save_record(db, record, seen)
+            if cursor is not None:
+                key, value = cursor
+                db.execute(
+                    "INSERT INTO cursors (key, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (key, json.dumps(value, sort_keys=True), seen),
+                )
+            db.executemany(
+                "INSERT INTO contexts (platform, uri, fetched_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET fetched_at = excluded.fetched_at",
+                [(platform, uri, seen) for uri in context_of],
+            )
+        return new
+
+    @staticmethod
+    def _save_record(db: sqlite3.Connection, record: Record, seen: str) -> int:
+        post, author = record.post, record.post.author
+        db.execute(
+            "INSERT INTO authors (platform, id, handle, name, url, avatar, opted_out) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET handle = excluded.handle, "
+            "name = excluded.name, url = excluded.url, avatar = excluded.avatar, "
+            "opted_out = excluded.opted_out",
+            (author.platform, author.id, author.handle, author.name, author.url, author.avatar,
+             int(author.opted_out)),
+        )
+        known = db.execute(
+            "SELECT 1 FROM posts WHERE platform = ? AND uri = ?", (post.platform, post.uri)
+        ).fetchone()
+        # A parent or quote resolved once stays resolved when another page sees the post without it.
+        db.execute(
+            "INSERT INTO posts (platform, uri, url, author_id, created_at, text, html, reply_to, "
+            "quote_of, tags, language, content_warning, raw, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET url = excluded.url, author_id = excluded.author_id, "
+            "created_at = excluded.created_at, text = excluded.text, html = excluded.html, "
+            "reply_to = coalesce(excluded.reply_to, posts.reply_to), "
+            "quote_of = coalesce(excluded.quote_of, posts.quote_of), tags = excluded.tags, "
+            "language = excluded.language, content_warning = excluded.content_warning, "
+            "raw = excluded.raw, last_seen = excluded.last_seen",
+            (post.platform, post.uri, post.url, author.id, timestamp(post.created_at), post.text,
+             post.html, post.reply_to, post.quote_of, json.dumps(list(post.tags)), post.language,
+             post.content_warning, json.dumps(record.raw, sort_keys=True), seen, seen),
+        )
+        db.execute("DELETE FROM media WHERE platform = ? AND post_uri = ?", (post.platform, post.uri))
+        db.executemany(
+            "INSERT INTO media (platform, post_uri, position, url, alt, kind, preview_url) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(post.platform, post.uri, position, item.url, item.alt, item.kind, item.preview_url)
+             for position, item in enumerate(post.media)],
+        )
+        if record.local_id is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO sightings (source, local_id, platform, uri) VALUES (?, ?, ?, ?)",
+                (record.source, record.local_id, post.platform, post.uri),
+            )
+        return 0 if known else 1
+
+    # -- collection bookkeeping -------------------------------------------------------------------
+
+    def cursor(self, key: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT value FROM cursors WHERE key = ?", (key,)).fetchone()
+        return cast(dict[str, Any], json.loads(row[0])) if row else None
+
+    def uris_for_local_ids(self, source: str, local_ids: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(local_ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT local_id, uri FROM sightings WHERE source = ? AND local_id IN ({marks})",  # noqa: S608
+                (source, *chunk),
+            )
+            found.update({row["local_id"]: row["uri"] for row in rows})
+        return found
+
+    def pending_contexts(
+        self, source: str, tag: str, since: datetime | None, until: datetime | None,
+        fresh_after: datetime,
+    ) -> list[Pending]:
+        """Tagged posts seen on `source` whose thread was not fetched since `fresh_after`, oldest first.
+
+        Oldest first, so a thread's root is fetched before its replies, which it then covers.
+        """
+        rows = self._db.execute(
+            "SELECT p.uri, s.local_id, p.raw FROM posts p "
+            "JOIN sightings s ON s.platform = p.platform AND s.uri = p.uri AND s.source = ? "
+            "LEFT JOIN contexts c ON c.platform = p.platform AND c.uri = p.uri "
+            "WHERE EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?) "
+            "AND p.created_at >= ? AND p.created_at < ? "
+            "AND (c.fetched_at IS NULL OR c.fetched_at < ?) ORDER BY p.created_at, p.uri",
+            (source, tag, timestamp(since) if since else "", timestamp(until) if until else "9",
+             timestamp(fresh_after)),
+        )
+        return [Pending(row["uri"], row["local_id"], json.loads(row["raw"])) for row in rows]
+
+    def context_fetched_since(self, platform: Platform, uri: str, moment: datetime) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM contexts WHERE platform = ? AND uri = ? AND fetched_at >= ?",
+            (platform, uri, timestamp(moment)),
+        ).fetchone()
+        return row is not None
+
+    def start_run(self, tags: Sequence[str], since: datetime | None, until: datetime | None,
+                  now: datetime) -> int:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (started_at, tags, since, until) VALUES (?, ?, ?, ?)",
+                (timestamp(now), json.dumps(list(tags)), since and timestamp(since),
+                 until and timestamp(until)),
+            )
+        return cast(int, cursor.lastrowid)
+
+    def finish_run(self, run: int, outcome: str, summary: Mapping[str, Any], now: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?",
+                (timestamp(now), outcome, json.dumps(summary, sort_keys=True), run),
+            )
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def hashtags(self) -> list[str]:
+        """Every tag collected into this archive, in the order first asked for."""
+        tags: dict[str, None] = {}
+        for row in self._db.execute("SELECT tags FROM runs ORDER BY id"):
+            tags.update(dict.fromkeys(json.loads(row[0])))
+        return list(tags)
+
+    def posts(self) -> list[Post]:
+        media: dict[tuple[str, str], list[Media]] = {}
+        for row in self._db.execute("SELECT * FROM media ORDER BY platform, post_uri, position"):
+            media.setdefault((row["platform"], row["post_uri"]), []).append(
+                Media(url=row["url"], alt=row["alt"], kind=row["kind"], preview_url=row["preview_url"])
+            )
+        rows = self._db.execute(
+            "SELECT p.*, a.handle, a.name, a.url AS author_url, a.avatar, a.opted_out FROM posts p "
+            "JOIN authors a ON a.platform = p.platform AND a.id = p.author_id "
+            "ORDER BY p.created_at, p.platform, p.uri"
+        )
+        return [_post_from_row(row, media.get((row["platform"], row["uri"]), [])) for row in rows]
+
+    def raw(self, platform: Platform, uri: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT raw FROM posts WHERE platform = ? AND uri = ?", (platform, uri)
+        ).fetchone()
+        return cast(dict[str, Any], json.loads(row[0])) if row else None
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every stored row except bookkeeping times, for comparing two archives in tests and audits."""
+        skip = {"first_seen", "last_seen", "fetched_at", "updated_at", "started_at", "finished_at"}
+        tables: dict[str, list[tuple[Any, ...]]] = {}
+        for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            if name == "runs":
+                continue
+            rows = self._db.execute(f"SELECT * FROM {name}")  # noqa: S608 (names from sqlite_master)
+            columns = [d[0] for d in rows.description]
+            keep = [i for i, column in enumerate(columns) if column not in skip]
+            tables[name] = sorted(tuple(row[i] for i in keep) for row in rows)
+        return tables
+
+
+def _post_from_row(row: sqlite3.Row, media: list[Media]) -> Post:
+    platform = cast(Platform, row["platform"])
+    author = Author(
+        platform=platform, id=row["author_id"], handle=row["handle"], name=row["name"],
+        url=row["author_url"], avatar=row["avatar"], opted_out=bool(row["opted_out"]),
+    )
+    return Post(
+        platform=platform, uri=row["uri"], author=author, created_at=_moment(row["created_at"]),
+        text=row["text"], html=row["html"], url=row["url"], reply_to=row["reply_to"],
+        quote_of=row["quote_of"], media=tuple(media), tags=tuple(json.loads(row["tags"])),
+        language=row["language"], content_warning=row["content_warning"],
+    )

@@ -1,0 +1,136 @@
+"""One Mastodon instance into the archive: the tag timeline page by page, then each tagged thread once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from confthread.archive import Archive, Pending, Record
+from confthread.config import Window
+from confthread.report import SourceProgress
+from confthread.sources.mastodon import MastodonClient, Status, is_archivable, parse_status
+
+# Replies keep arriving for a while after an event; until then a fetched thread may still grow.
+THREADS_SETTLE = timedelta(days=1)
+
+
+def snowflake(moment: datetime | None, offset: int = 0) -> str | None:
+    """Mastodon ids begin with the post's time in ms, so a time bounds a page of ids."""
+    return None if moment is None else str((int(moment.timestamp() * 1000) << 16) + offset)
+
+
+class MastodonHarvest:
+    """Walks one instance; every page is saved with its cursor, so a killed run resumes where it stopped."""
+
+    def __init__(self, archive: Archive, client: MastodonClient, window: Window, progress: SourceProgress,
+                 notify: Callable[[SourceProgress], None], now: Callable[[], datetime]) -> None:
+        self.archive = archive
+        self.client = client
+        self.window = window
+        self.progress = progress
+        self.notify = notify
+        self.now = now
+        self.started = now()
+
+    def run(self, tags: Iterable[str]) -> None:
+        for tag in tags:
+            self._walk_timeline(tag)
+            self._fetch_threads(tag)
+
+    # -- the tag timeline -------------------------------------------------------------------------
+
+    def _cursor_key(self, tag: str) -> str:
+        since, until = self.window.since, self.window.until
+        return f"mastodon|{self.client.instance}|{tag}|{since and since.isoformat()}|{until and until.isoformat()}"
+
+    def _walk_timeline(self, tag: str) -> None:
+        key = self._cursor_key(tag)
+        state = self.archive.cursor(key) or {}
+        if state.get("complete"):
+            self._walk_newer(tag, key, state)
+            return
+        since_id = snowflake(self.window.since, -1)
+        max_id = state.get("max_id") or snowflake(self.window.until)
+        newest = state.get("newest_id")
+        while True:
+            page = self.client.tag_page(tag, max_id=max_id, since_id=since_id)
+            if newest is None and page.statuses:
+                newest = str(page.statuses[0]["id"])
+            reached_start = any(not self._after_start(status) for status in page.statuses)
+            complete = not page.statuses or page.next_max_id is None or reached_start
+            state = {"max_id": page.next_max_id, "newest_id": newest, "complete": complete}
+            self._save(page.statuses, cursor=(key, state), window_only=True)
+            if complete:
+                return
+            max_id = page.next_max_id
+
+    def _walk_newer(self, tag: str, key: str, state: dict[str, object]) -> None:
+        """After a complete walk only what is newer is asked for: one request when nothing is."""
+        newest = str(state.get("newest_id") or snowflake(self.window.since, -1) or "0")
+        until_id = snowflake(self.window.until)
+        while True:
+            page = self.client.tag_page(tag, min_id=newest, max_id=until_id)
+            if not page.statuses:
+                return
+            newest = max((str(status["id"]) for status in page.statuses), key=int)
+            self._save(page.statuses, cursor=(key, {**state, "newest_id": newest}), window_only=True)
+
+    def _after_start(self, status: Status) -> bool:
+        since = self.window.since
+        return since is None or datetime.fromisoformat(str(status["created_at"])) >= since
+
+    # -- thread context ---------------------------------------------------------------------------
+
+    def _fresh_after(self) -> datetime:
+        """A thread fetched after the event settled is final; one fetched earlier is fetched again."""
+        until = self.window.until
+        return self.started if until is None else min(self.started, until + THREADS_SETTLE)
+
+    def _fetch_threads(self, tag: str) -> None:
+        fresh_after = self._fresh_after()
+        pending = self.archive.pending_contexts(
+            self.client.instance, tag, self.window.since, self.window.until, fresh_after
+        )
+        for tagged in pending:
+            # An earlier thread in this loop may already have brought this post in.
+            if not self.archive.context_fetched_since("mastodon", tagged.uri, fresh_after):
+                self._fetch_thread(tagged, fresh_after)
+
+    def _fetch_thread(self, tagged: Pending, fresh_after: datetime) -> None:
+        """The whole tree: a reply's context shows only its own branch, so the root's is asked for too."""
+        context = self.client.context(tagged.local_id)
+        if context is None:
+            return
+        ancestors, descendants = context
+        tree = [*ancestors, tagged.raw, *descendants]
+        if ancestors:
+            root = ancestors[0]
+            if not self.archive.context_fetched_since("mastodon", str(root["uri"]), fresh_after):
+                root_context = self.client.context(str(root["id"]))
+                if root_context is not None:
+                    tree.extend(root_context[1])
+        self.progress.threads += 1
+        self._save(tree, context=True)
+
+    # -- saving -----------------------------------------------------------------------------------
+
+    def _save(self, statuses: list[Status], *, cursor: tuple[str, dict[str, object]] | None = None,
+              window_only: bool = False, context: bool = False) -> None:
+        kept = list({str(status["uri"]): status for status in statuses if is_archivable(status)}.values())
+        if window_only:
+            kept = [status for status in kept
+                    if datetime.fromisoformat(str(status["created_at"])) in self.window]
+        instance = self.client.instance
+        uris = {str(status["id"]): str(status["uri"]) for status in kept}
+        parents = {str(status["in_reply_to_id"]) for status in kept if status.get("in_reply_to_id")}
+        uris.update(self.archive.uris_for_local_ids(instance, parents - uris.keys()))
+        records = [
+            Record(parse_status(status, instance=instance, uris=uris), status, instance, str(status["id"]))
+            for status in kept
+        ]
+        self.progress.posts += self.archive.save(
+            records, now=self.now(), cursor=cursor,
+            context_of=[record.post.uri for record in records] if context else (),
+        )
+        self.progress.pages += cursor is not None
+        self.notify(self.progress)

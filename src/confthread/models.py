@@ -1,0 +1,99 @@
+"""The normalised model every platform is parsed into and every renderer reads from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Platform = Literal["bluesky", "mastodon", "blog"]
+ThreadKind = Literal["live", "conversation", "single", "chat", "blog"]
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A person as one platform knows them.
+
+    `id` is the identifier that survives handle changes (a Bluesky DID, a Mastodon actor URI);
+    `opted_out` records a signal from the person themselves that they do not want to be archived.
+    """
+
+    platform: Platform
+    id: str
+    handle: str
+    name: str | None = None
+    url: str | None = None
+    avatar: str | None = None
+    opted_out: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An attachment; `alt` is kept even when empty so a missing description can be shown as such."""
+
+    url: str
+    alt: str = ""
+    kind: str = "image"
+    preview_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post from any platform, with UTC-aware `created_at`.
+
+    `html` is the platform's markup exactly as received (untrusted: sanitise before showing it);
+    `text` is the same content as plain text.
+    """
+
+    platform: Platform
+    uri: str
+    author: Author
+    created_at: datetime
+    text: str
+    html: str = ""
+    url: str | None = None
+    reply_to: str | None = None
+    quote_of: str | None = None
+    media: tuple[Media, ...] = ()
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    content_warning: str = ""
+
+    def __post_init__(self) -> None:
+        if self.created_at.tzinfo is None:
+            raise ValueError(f"post {self.uri} has a naive created_at; times must be UTC-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEntry:
+    """A post in reading order; `depth` grows only when someone else answers, so a live thread stays flat."""
+
+    post: Post
+    depth: int = 0
+    withheld_replies: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    id: str
+    kind: ThreadKind
+    entries: tuple[ThreadEntry, ...]
+    session: str | None = None
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        return tuple(entry.post for entry in self.entries)
+
+    @property
+    def root(self) -> Post:
+        return self.entries[0].post
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything a renderer needs; built from the archive without any I/O."""
+
+    title: str
+    hashtags: tuple[str, ...]
+    generated_at: datetime
+    threads: tuple[Thread, ...] = field(default=())

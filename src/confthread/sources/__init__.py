@@ -1,0 +1,1 @@
+"""Network clients and pure parsers, one module per platform."""

@@ -1,0 +1,17 @@
+"""Where the shared recordings of real servers live; tests read them in place, never copy them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+REAL_API = Path(__file__).resolve().parents[2] / "shared" / "real-api" / "extracted"
+
+
+def recordings(platform: str) -> dict[str, Any]:
+    folder = REAL_API / platform
+    found = {path.name: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))
+             if not path.name.endswith(".meta.json")}
+    assert found, f"no recordings under {folder}: the shared/ folder must sit beside the checkout"
+    return found
