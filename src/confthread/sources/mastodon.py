@@ -42,10 +42,10 @@ def is_archivable(status: Mapping[str, Any]) -> bool:
 
 
 def parse_account(account: Mapping[str, Any], instance: str) -> Author:
-    """`acct` is bare for the instance's own users, so the instance completes the handle."""
+    """`acct` is bare for the instance's own users; their profile's host completes the handle."""
     acct = str(account["acct"])
     if "@" not in acct:
-        acct = f"{acct}@{urlsplit(instance).hostname}"
+        acct = f"{acct}@{urlsplit(str(account.get('url') or instance)).hostname}"
     note = html_to_text(str(account.get("note") or ""))
     return Author(
         platform="mastodon",
@@ -131,6 +131,8 @@ class MastodonClient:
             session=self._session,
             request_timeout=policy.timeout,
             ratelimit_method="throw",
+            # Every call used here exists since Mastodon 3; naming a version saves an instance request.
+            mastodon_version="3.5.0",
             version_check_mode="none",
         )
 

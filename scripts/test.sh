@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up, then lint, type-check and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check src tests
+.venv/bin/mypy
+.venv/bin/pytest "$@"
