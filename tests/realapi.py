@@ -11,7 +11,10 @@ REAL_API = Path(__file__).resolve().parents[2] / "shared" / "real-api" / "extrac
 
 def recordings(platform: str) -> dict[str, Any]:
     folder = REAL_API / platform
-    found = {path.name: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))
-             if not path.name.endswith(".meta.json")}
+    found = {
+        path.name: json.loads(path.read_text())
+        for path in sorted(folder.glob("*.json"))
+        if not path.name.endswith(".meta.json")
+    }
     assert found, f"no recordings under {folder}: the shared/ folder must sit beside the checkout"
     return found

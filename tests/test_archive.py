@@ -16,18 +16,36 @@ from confthread.models import Author, Media, Post
 
 NOW = datetime(2026, 6, 20, tzinfo=UTC)
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
-moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-                       timezones=st.just(UTC))
-authors = st.builds(Author, platform=st.just("mastodon"), id=st.sampled_from(["u1", "u2", "u3"]),
-                    handle=st.just("@h@x.example"), name=st.none() | text, url=st.none() | text,
-                    avatar=st.none() | text, opted_out=st.booleans())
-media = st.builds(Media, url=text, alt=text, kind=st.sampled_from(["image", "video"]),
-                  preview_url=st.none() | text)
-posts = st.builds(Post, platform=st.just("mastodon"), uri=text, author=authors, created_at=moments,
-                  text=text, html=text, url=st.none() | text, reply_to=st.none() | text,
-                  quote_of=st.none() | text, media=st.tuples(media) | st.just(()),
-                  tags=st.lists(text, max_size=3).map(tuple), language=st.none() | text,
-                  content_warning=text)
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
+authors = st.builds(
+    Author,
+    platform=st.just("mastodon"),
+    id=st.sampled_from(["u1", "u2", "u3"]),
+    handle=st.just("@h@x.example"),
+    name=st.none() | text,
+    url=st.none() | text,
+    avatar=st.none() | text,
+    opted_out=st.booleans(),
+)
+media = st.builds(
+    Media, url=text, alt=text, kind=st.sampled_from(["image", "video"]), preview_url=st.none() | text
+)
+posts = st.builds(
+    Post,
+    platform=st.just("mastodon"),
+    uri=text,
+    author=authors,
+    created_at=moments,
+    text=text,
+    html=text,
+    url=st.none() | text,
+    reply_to=st.none() | text,
+    quote_of=st.none() | text,
+    media=st.tuples(media) | st.just(()),
+    tags=st.lists(text, max_size=3).map(tuple),
+    language=st.none() | text,
+    content_warning=text,
+)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -61,8 +79,11 @@ def test_failed_save_leaves_nothing_half_written(tmp_path: Path) -> None:
     good = Post("mastodon", "ok", Author("mastodon", "u", "@u@x.example"), NOW, "fine")
     with Archive(tmp_path / "a.db") as archive:
         with pytest.raises(TypeError):
-            archive.save([Record(good, {}, "src"), Record(good, {"x": object()}, "src")], now=NOW,
-                         cursor=("k", {"max_id": "1"}))
+            archive.save(
+                [Record(good, {}, "src"), Record(good, {"x": object()}, "src")],
+                now=NOW,
+                cursor=("k", {"max_id": "1"}),
+            )
         assert archive.posts() == []
         assert archive.cursor("k") is None
 
@@ -79,7 +100,10 @@ def test_schema_is_versioned_and_uses_wal(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        (lambda p: p.write_bytes(b"not a database at all, just some words " * 20), "not a confthread archive"),
+        (
+            lambda p: p.write_bytes(b"not a database at all, just some words " * 20),
+            "not a confthread archive",
+        ),
         (lambda p: sqlite3.connect(p).execute("CREATE TABLE t (x)").connection.commit(), "something else"),
         (lambda p: sqlite3.connect(p).execute("PRAGMA user_version = 999").connection.commit(), "newer"),
     ],

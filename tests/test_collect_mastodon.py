@@ -29,7 +29,7 @@ def event() -> tuple[Instance, Instance]:
     home, other = Instance("medlibs.example"), Instance("glam.example")
     home.add("live1", "ada", 0, tags=("UKMedLibs",))
     for n in range(2, 8):
-        home.add(f"live{n}", "ada", n, reply_to=f"live{n - 1}")          # untagged continuation
+        home.add(f"live{n}", "ada", n, reply_to=f"live{n - 1}")  # untagged continuation
     home.add("aside", "bob", 3.5, reply_to="live3")
     home.add("answer", "ada", 4.5, reply_to="aside")
     home.add("secret", "bob", 5.5, reply_to="live2", visibility="private")
@@ -39,8 +39,8 @@ def event() -> tuple[Instance, Instance]:
     other.add("r1", "dee", 61, reply_to="q", tags=("ukmedlibs",))
     home.add("r1", "dee", 61, home="glam.example", reply_to="q", tags=("ukmedlibs",))
     home.add("r2", "bob", 62, reply_to="r1")
-    home.add("before", "ada", -24 * 60, tags=("ukmedlibs",))               # 9 June: outside
-    home.add("after", "ada", 4 * 24 * 60, tags=("ukmedlibs",))             # 14 June: outside
+    home.add("before", "ada", -24 * 60, tags=("ukmedlibs",))  # 9 June: outside
+    home.add("after", "ada", 4 * 24 * 60, tags=("ukmedlibs",))  # 14 June: outside
     home.add("untagged", "bob", 30)
     other.add("glam", "fay", 90, tags=("UKMEDLIBS",), alt="")
     return home, other
@@ -53,11 +53,26 @@ def servers() -> Iterator[tuple[ReplayServer, ReplayServer]]:
         yield a, b
 
 
-def run(archive: Path, *urls: str, env: dict[str, str] | None = None, tags: tuple[str, ...] = ("#UKMedLibs",),
-        progress: Any = None, **options: Any) -> CollectReport:
-    config = build_config({"tags": list(tags), "archive": archive, "since": "2026-06-10",
-                           "until": "2026-06-13", "mastodon": list(urls), "no_bluesky": True, **options},
-                          env or {})
+def run(
+    archive: Path,
+    *urls: str,
+    env: dict[str, str] | None = None,
+    tags: tuple[str, ...] = ("#UKMedLibs",),
+    progress: Any = None,
+    **options: Any,
+) -> CollectReport:
+    config = build_config(
+        {
+            "tags": list(tags),
+            "archive": archive,
+            "since": "2026-06-10",
+            "until": "2026-06-13",
+            "mastodon": list(urls),
+            "no_bluesky": True,
+            **options,
+        },
+        env or {},
+    )
     return collect(config, policy=FAST, now=lambda: NOW, progress=progress)
 
 
@@ -76,20 +91,42 @@ def test_collects_tagged_posts_and_their_whole_threads_once(tmp_path: Path, serv
     report = run(tmp_path / "a.db", a.url, b.url)
     assert not report.failed
     assert uris(tmp_path / "a.db") == {
-        "live1", "live2", "live3", "live4", "live5", "live6", "live7", "aside", "answer", "optout",
-        "q", "r1", "r2", "glam",
+        "live1",
+        "live2",
+        "live3",
+        "live4",
+        "live5",
+        "live6",
+        "live7",
+        "aside",
+        "answer",
+        "optout",
+        "q",
+        "r1",
+        "r2",
+        "glam",
     }
     digest = digest_to_dict(load_digest(tmp_path / "a.db", now=NOW))
     threads = {t["posts"][0]["uri"].rsplit("/", 1)[1]: t for t in digest["threads"]}
     live = threads["live1"]
     assert live["kind"] == "live"
     assert [p["uri"].rsplit("/", 1)[1] for p in live["posts"]] == [
-        "live1", "live2", "live3", "live4", "live5", "live6", "live7", "aside", "answer"]
+        "live1",
+        "live2",
+        "live3",
+        "live4",
+        "live5",
+        "live6",
+        "live7",
+        "aside",
+        "answer",
+    ]
     assert live["posts"][0]["withheld_replies"] == 1
     assert [p["uri"].rsplit("/", 1)[1] for p in threads["q"]["posts"]] == ["q", "r1", "r2"]
     assert threads["q"]["posts"][1]["author"]["handle"] == "@dee@glam.example"
     assert threads["q"]["posts"][0]["media"] == [
-        {"url": "https://medlibs.example/media/q.png", "alt": "A slide about search filters"}]
+        {"url": "https://medlibs.example/media/q.png", "alt": "A slide about search filters"}
+    ]
     assert threads["glam"]["posts"][0]["media"][0]["alt"] == ""
     assert digest["hashtags"] == ["ukmedlibs"]
 
@@ -101,10 +138,12 @@ def test_a_second_collect_asks_only_for_what_is_newer(tmp_path: Path, servers: A
     first = len(a.requests), len(b.requests)
     report = run(tmp_path / "a.db", a.url, b.url, tags=("ukmedlibs",))
     assert (report.sources[0].posts, report.sources[1].posts) == (0, 0)
-    again = [*a.requests[first[0]:], *b.requests[first[1]:]]
+    again = [*a.requests[first[0] :], *b.requests[first[1] :]]
     # Mastodon.py asks each instance once whether guests may read tag timelines; then one page each.
     assert [(r.path, sorted(r.query)) for r in again] == [
-        ("/api/v2/instance/", []), ("/api/v1/timelines/tag/ukmedlibs", ["limit", "max_id", "min_id"])] * 2
+        ("/api/v2/instance/", []),
+        ("/api/v1/timelines/tag/ukmedlibs", ["limit", "max_id", "min_id"]),
+    ] * 2
     assert archived(tmp_path / "a.db") == before
 
 
@@ -138,8 +177,9 @@ def big_instance(count: int = 95) -> Instance:
 
 
 @pytest.mark.parametrize("interruption", ["failure", "kill"])
-def test_an_interrupted_collect_resumes_and_ends_as_a_clean_run_would(tmp_path: Path,
-                                                                     interruption: str) -> None:
+def test_an_interrupted_collect_resumes_and_ends_as_a_clean_run_would(
+    tmp_path: Path, interruption: str
+) -> None:
     instance = big_instance()
     with serve_mastodon(instance.statuses) as server:
         run(tmp_path / "clean.db", server.url)
@@ -175,8 +215,16 @@ def test_each_token_goes_to_its_own_instance_only(tmp_path: Path) -> None:
         tokens = {"mastodon_tokens": {a.url: "TOKEN_A"}}
         path = tmp_path / "event.toml"
         path.write_text(f'[mastodon_tokens]\n"{a.url}" = "TOKEN_A"\n')
-        config = build_config({"tags": ["ukmedlibs"], "archive": tmp_path / "a.db", "mastodon": [a.url, b.url],
-                               "no_bluesky": True}, {"TOKEN_A": "secret-a"}, path)
+        config = build_config(
+            {
+                "tags": ["ukmedlibs"],
+                "archive": tmp_path / "a.db",
+                "mastodon": [a.url, b.url],
+                "no_bluesky": True,
+            },
+            {"TOKEN_A": "secret-a"},
+            path,
+        )
         assert tokens and not collect(config, policy=FAST, now=lambda: NOW).failed
         assert all(r.headers.get("authorization") == "Bearer secret-a" for r in a.requests)
         assert not any("authorization" in r.headers for r in b.requests)

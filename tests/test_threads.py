@@ -21,10 +21,10 @@ def test_live_thread_reads_as_one_column_with_the_authors_continuation_first() -
     posts = [
         post("a1", "ada", 0),
         post("a2", "ada", 2, "a1"),
-        post("b1", "bob", 1, "a1"),          # a reply to the root, earlier than the continuation
+        post("b1", "bob", 1, "a1"),  # a reply to the root, earlier than the continuation
         post("a3", "ada", 4, "a2"),
         post("c1", "cy", 3, "a2"),
-        post("a-answer", "ada", 5, "c1"),     # the live-poster answers cy
+        post("a-answer", "ada", 5, "c1"),  # the live-poster answers cy
     ]
     [thread] = build_threads(posts)
     assert thread.kind == "live"
@@ -42,7 +42,9 @@ def test_kinds_and_thread_order() -> None:
 def test_orphans_become_roots_and_cycles_are_cut_at_the_earliest_post() -> None:
     posts = [
         post("orphan", "ada", 5, "missing-parent"),
-        post("x", "ada", 1, "z"), post("y", "bob", 2, "x"), post("z", "cy", 3, "y"),
+        post("x", "ada", 1, "z"),
+        post("y", "bob", 2, "x"),
+        post("z", "cy", 3, "y"),
         post("self", "dee", 4, "self"),
     ]
     threads = build_threads(posts)
@@ -51,8 +53,12 @@ def test_orphans_become_roots_and_cycles_are_cut_at_the_earliest_post() -> None:
 
 
 def test_opted_out_replies_are_counted_never_shown() -> None:
-    posts = [post("q", "bob", 0), post("secret", "eve", 1, "q", opted_out=True),
-             post("reply-to-secret", "cy", 2, "secret"), post("quoting", "dee", 3, quote_of="secret")]
+    posts = [
+        post("q", "bob", 0),
+        post("secret", "eve", 1, "q", opted_out=True),
+        post("reply-to-secret", "cy", 2, "secret"),
+        post("quoting", "dee", 3, quote_of="secret"),
+    ]
     digest = build_digest(posts, title="t", hashtags=["x"], now=START)
     shown = [p for thread in digest.threads for p in thread.posts]
     assert "secret" not in {p.uri for p in shown}
@@ -63,6 +69,7 @@ def test_opted_out_replies_are_counted_never_shown() -> None:
 
 # -- properties over random forests ---------------------------------------------------------------
 
+
 @st.composite
 def forests(draw: st.DrawFn) -> list[Post]:
     count = draw(st.integers(min_value=1, max_value=40))
@@ -72,8 +79,15 @@ def forests(draw: st.DrawFn) -> list[Post]:
         # Parents may point anywhere: earlier, later, missing, or at the post itself.
         parent = draw(st.one_of(st.none(), st.integers(min_value=-2, max_value=count)))
         reply_to = None if parent is None else (f"p{parent}" if parent >= 0 else "gone")
-        posts.append(post(f"p{index}", draw(st.sampled_from(people)), draw(st.integers(0, 500)),
-                          reply_to, opted_out=draw(st.booleans()) and draw(st.booleans())))
+        posts.append(
+            post(
+                f"p{index}",
+                draw(st.sampled_from(people)),
+                draw(st.integers(0, 500)),
+                reply_to,
+                opted_out=draw(st.booleans()) and draw(st.booleans()),
+            )
+        )
     return posts
 
 

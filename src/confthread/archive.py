@@ -75,7 +75,7 @@ def _initial_schema(db: sqlite3.Connection) -> None:
             tags TEXT NOT NULL, since TEXT, until TEXT, outcome TEXT, summary TEXT
         );
         CREATE TABLE cursors (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
-        """
+        """,
     )
 
 
@@ -113,18 +113,24 @@ class Archive:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         if not create and not path.exists():
-            raise ArchiveError(f"there is no archive at {path}; run 'confthread collect' first or pass --archive")
+            raise ArchiveError(
+                f"there is no archive at {path}; run 'confthread collect' first or pass --archive"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as error:
-            raise ArchiveError(f"cannot open the archive {path} ({error}); check the path and its permissions") from None
+            raise ArchiveError(
+                f"cannot open the archive {path} ({error}); check the path and its permissions"
+            ) from None
         self._db.row_factory = sqlite3.Row
         try:
             self._migrate()
         except sqlite3.DatabaseError as error:
             self._db.close()
-            raise ArchiveError(f"{path} is not a confthread archive ({error}); pass another --archive path") from None
+            raise ArchiveError(
+                f"{path} is not a confthread archive ({error}); pass another --archive path"
+            ) from None
         except ArchiveError:
             self._db.close()
             raise
@@ -141,9 +147,13 @@ class Archive:
     def _migrate(self) -> None:
         version = cast(int, self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
-            raise ArchiveError(f"{self.path} was written by a newer confthread; upgrade confthread to read it")
+            raise ArchiveError(
+                f"{self.path} was written by a newer confthread; upgrade confthread to read it"
+            )
         if version == 0 and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise ArchiveError(f"{self.path} is an SQLite file of something else; pass another --archive path")
+            raise ArchiveError(
+                f"{self.path} is an SQLite file of something else; pass another --archive path"
+            )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -185,7 +195,8 @@ class Archive:
                 key, value = cursor
                 db.execute(
                     "INSERT INTO cursors (key, value, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                    "updated_at = excluded.updated_at",
                     (key, json.dumps(value, sort_keys=True), seen),
                 )
             db.executemany(
@@ -203,8 +214,15 @@ class Archive:
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET handle = excluded.handle, "
             "name = excluded.name, url = excluded.url, avatar = excluded.avatar, "
             "opted_out = excluded.opted_out",
-            (author.platform, author.id, author.handle, author.name, author.url, author.avatar,
-             int(author.opted_out)),
+            (
+                author.platform,
+                author.id,
+                author.handle,
+                author.name,
+                author.url,
+                author.avatar,
+                int(author.opted_out),
+            ),
         )
         known = db.execute(
             "SELECT 1 FROM posts WHERE platform = ? AND uri = ?", (post.platform, post.uri)
@@ -220,16 +238,32 @@ class Archive:
             "quote_of = coalesce(excluded.quote_of, posts.quote_of), tags = excluded.tags, "
             "language = excluded.language, content_warning = excluded.content_warning, "
             "raw = excluded.raw, last_seen = excluded.last_seen",
-            (post.platform, post.uri, post.url, author.id, timestamp(post.created_at), post.text,
-             post.html, post.reply_to, post.quote_of, json.dumps(list(post.tags)), post.language,
-             post.content_warning, json.dumps(record.raw, sort_keys=True), seen, seen),
+            (
+                post.platform,
+                post.uri,
+                post.url,
+                author.id,
+                timestamp(post.created_at),
+                post.text,
+                post.html,
+                post.reply_to,
+                post.quote_of,
+                json.dumps(list(post.tags)),
+                post.language,
+                post.content_warning,
+                json.dumps(record.raw, sort_keys=True),
+                seen,
+                seen,
+            ),
         )
         db.execute("DELETE FROM media WHERE platform = ? AND post_uri = ?", (post.platform, post.uri))
         db.executemany(
             "INSERT INTO media (platform, post_uri, position, url, alt, kind, preview_url) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(post.platform, post.uri, position, item.url, item.alt, item.kind, item.preview_url)
-             for position, item in enumerate(post.media)],
+            [
+                (post.platform, post.uri, position, item.url, item.alt, item.kind, item.preview_url)
+                for position, item in enumerate(post.media)
+            ],
         )
         if record.local_id is not None:
             db.execute(
@@ -258,7 +292,11 @@ class Archive:
         return found
 
     def pending_contexts(
-        self, source: str, tag: str, since: datetime | None, until: datetime | None,
+        self,
+        source: str,
+        tag: str,
+        since: datetime | None,
+        until: datetime | None,
         fresh_after: datetime,
     ) -> list[Pending]:
         """Tagged posts seen on `source` whose thread was not fetched since `fresh_after`, oldest first.
@@ -272,8 +310,13 @@ class Archive:
             "WHERE EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?) "
             "AND p.created_at >= ? AND p.created_at < ? "
             "AND (c.fetched_at IS NULL OR c.fetched_at < ?) ORDER BY p.created_at, p.uri",
-            (source, tag, timestamp(since) if since else "", timestamp(until) if until else "9",
-             timestamp(fresh_after)),
+            (
+                source,
+                tag,
+                timestamp(since) if since else "",
+                timestamp(until) if until else "9",
+                timestamp(fresh_after),
+            ),
         )
         return [Pending(row["uri"], row["local_id"], json.loads(row["raw"])) for row in rows]
 
@@ -284,13 +327,18 @@ class Archive:
         ).fetchone()
         return row is not None
 
-    def start_run(self, tags: Sequence[str], since: datetime | None, until: datetime | None,
-                  now: datetime) -> int:
+    def start_run(
+        self, tags: Sequence[str], since: datetime | None, until: datetime | None, now: datetime
+    ) -> int:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (started_at, tags, since, until) VALUES (?, ?, ?, ?)",
-                (timestamp(now), json.dumps(list(tags)), since and timestamp(since),
-                 until and timestamp(until)),
+                (
+                    timestamp(now),
+                    json.dumps(list(tags)),
+                    since and timestamp(since),
+                    until and timestamp(until),
+                ),
             )
         return cast(int, cursor.lastrowid)
 
@@ -346,12 +394,26 @@ class Archive:
 def _post_from_row(row: sqlite3.Row, media: list[Media]) -> Post:
     platform = cast(Platform, row["platform"])
     author = Author(
-        platform=platform, id=row["author_id"], handle=row["handle"], name=row["name"],
-        url=row["author_url"], avatar=row["avatar"], opted_out=bool(row["opted_out"]),
+        platform=platform,
+        id=row["author_id"],
+        handle=row["handle"],
+        name=row["name"],
+        url=row["author_url"],
+        avatar=row["avatar"],
+        opted_out=bool(row["opted_out"]),
     )
     return Post(
-        platform=platform, uri=row["uri"], author=author, created_at=_moment(row["created_at"]),
-        text=row["text"], html=row["html"], url=row["url"], reply_to=row["reply_to"],
-        quote_of=row["quote_of"], media=tuple(media), tags=tuple(json.loads(row["tags"])),
-        language=row["language"], content_warning=row["content_warning"],
+        platform=platform,
+        uri=row["uri"],
+        author=author,
+        created_at=_moment(row["created_at"]),
+        text=row["text"],
+        html=row["html"],
+        url=row["url"],
+        reply_to=row["reply_to"],
+        quote_of=row["quote_of"],
+        media=tuple(media),
+        tags=tuple(json.loads(row["tags"])),
+        language=row["language"],
+        content_warning=row["content_warning"],
     )

@@ -27,8 +27,11 @@ class ProgressDisplay:
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-            console=console, transient=True,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
         self._tasks: dict[str, TaskID] = {}
 
@@ -72,20 +75,35 @@ def _report(report: CollectReport, quiet: bool) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="confthread")
 def cli() -> None:
-    """Gather a conference hashtag from Mastodon (and soon Bluesky and blogs) into a lasting, readable digest."""
+    """Gather a conference hashtag from Mastodon into a lasting, readable digest."""
 
 
 @cli.command()
 @click.argument("tags", nargs=-1)
-@click.option("--archive", type=click.Path(path_type=Path), help="SQLite archive to create or extend (default ./confthread.db).")
-@click.option("--since", metavar="WHEN", help="ISO date or datetime, inclusive (UTC unless an offset is given).")
+@click.option(
+    "--archive",
+    type=click.Path(path_type=Path),
+    help="SQLite archive to create or extend (default ./confthread.db).",
+)
+@click.option(
+    "--since", metavar="WHEN", help="ISO date or datetime, inclusive (UTC unless an offset is given)."
+)
 @click.option("--until", metavar="WHEN", help="ISO date or datetime, exclusive.")
 @click.option("--bluesky", metavar="URL", help="Bluesky service (default https://bsky.social).")
 @click.option("--no-bluesky", is_flag=True, help="Do not collect from Bluesky.")
-@click.option("--mastodon", metavar="URL", multiple=True,
-              help="A Mastodon instance to read the tag from; repeatable (default https://mastodon.social).")
+@click.option(
+    "--mastodon",
+    metavar="URL",
+    multiple=True,
+    help="A Mastodon instance to read the tag from; repeatable (default https://mastodon.social).",
+)
 @click.option("--no-mastodon", is_flag=True, help="Do not collect from Mastodon.")
-@click.option("--config", "event_file", type=click.Path(path_type=Path), help="An event file (TOML) holding any of these settings.")
+@click.option(
+    "--config",
+    "event_file",
+    type=click.Path(path_type=Path),
+    help="An event file (TOML) holding any of these settings.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary; errors only.")
 def collect(tags: Sequence[str], event_file: Path | None, quiet: bool, **options: Any) -> None:
     """Collect every post with TAG (with or without '#', any case) into the archive.
@@ -104,21 +122,36 @@ def collect(tags: Sequence[str], event_file: Path | None, quiet: bool, **options
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(api.FORMATS), required=True, help="What to write.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The file to write.")
-@click.option("--archive", type=click.Path(path_type=Path), help="The archive to read (default ./confthread.db).")
+@click.option(
+    "--archive", type=click.Path(path_type=Path), help="The archive to read (default ./confthread.db)."
+)
 @click.option("--title", help="The digest's title (default: the event file's, or the hashtags).")
-@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
-              help="A folder of templates that override the packaged ones by name.")
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A folder of templates that override the packaged ones by name.",
+)
 @click.option("--config", "event_file", type=click.Path(path_type=Path), help="An event file (TOML).")
-def render(fmt: api.Format, out: Path, archive: Path | None, title: str | None, templates: Path | None,
-           event_file: Path | None) -> None:
+def render(
+    fmt: api.Format,
+    out: Path,
+    archive: Path | None,
+    title: str | None,
+    templates: Path | None,
+    event_file: Path | None,
+) -> None:
     """Render the digest from the archive alone: no network is needed or used."""
     config = build_config({"archive": archive, "title": title}, {}, event_file)
     api.write_digest(config.archive, fmt, out, title=config.title, templates=templates)
 
 
 @cli.command()
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Folder for the archive and the digest in every format.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder for the archive and the digest in every format.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary; errors only.")
 def demo(out: Path, quiet: bool) -> None:
     """Run the whole pipeline offline on the bundled example event."""

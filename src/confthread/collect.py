@@ -32,12 +32,14 @@ def collect(
     *,
     progress: Callable[[SourceProgress], None] | None = None,
     now: Callable[[], datetime] = _utcnow,
-    policy: RetryPolicy = RetryPolicy(),
+    policy: RetryPolicy | None = None,
 ) -> CollectReport:
     """Collect `config.tags` from every source into `config.archive`.
 
     A failing source is reported, not raised: what the other sources gave is still saved.
+    `policy` overrides the retries and timeout of the config.
     """
+    policy = policy or RetryPolicy(attempts=config.retries, timeout=config.timeout)
     if not config.tags:
         raise UsageError("give at least one hashtag to collect, e.g. confthread collect '#ukmedlibs'")
     if not config.mastodon and not config.bluesky:

@@ -22,8 +22,15 @@ def snowflake(moment: datetime | None, offset: int = 0) -> str | None:
 class MastodonHarvest:
     """Walks one instance; every page is saved with its cursor, so a killed run resumes where it stopped."""
 
-    def __init__(self, archive: Archive, client: MastodonClient, window: Window, progress: SourceProgress,
-                 notify: Callable[[SourceProgress], None], now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        client: MastodonClient,
+        window: Window,
+        progress: SourceProgress,
+        notify: Callable[[SourceProgress], None],
+        now: Callable[[], datetime],
+    ) -> None:
         self.archive = archive
         self.client = client
         self.window = window
@@ -41,7 +48,8 @@ class MastodonHarvest:
 
     def _cursor_key(self, tag: str) -> str:
         since, until = self.window.since, self.window.until
-        return f"mastodon|{self.client.instance}|{tag}|{since and since.isoformat()}|{until and until.isoformat()}"
+        span = f"{since and since.isoformat()}|{until and until.isoformat()}"
+        return f"mastodon|{self.client.instance}|{tag}|{span}"
 
     def _walk_timeline(self, tag: str) -> None:
         key = self._cursor_key(tag)
@@ -114,12 +122,19 @@ class MastodonHarvest:
 
     # -- saving -----------------------------------------------------------------------------------
 
-    def _save(self, statuses: list[Status], *, cursor: tuple[str, dict[str, object]] | None = None,
-              window_only: bool = False, context: bool = False) -> None:
+    def _save(
+        self,
+        statuses: list[Status],
+        *,
+        cursor: tuple[str, dict[str, object]] | None = None,
+        window_only: bool = False,
+        context: bool = False,
+    ) -> None:
         kept = list({str(status["uri"]): status for status in statuses if is_archivable(status)}.values())
         if window_only:
-            kept = [status for status in kept
-                    if datetime.fromisoformat(str(status["created_at"])) in self.window]
+            kept = [
+                status for status in kept if datetime.fromisoformat(str(status["created_at"])) in self.window
+            ]
         instance = self.client.instance
         uris = {str(status["id"]): str(status["uri"]) for status in kept}
         parents = {str(status["in_reply_to_id"]) for status in kept if status.get("in_reply_to_id")}
@@ -129,7 +144,9 @@ class MastodonHarvest:
             for status in kept
         ]
         self.progress.posts += self.archive.save(
-            records, now=self.now(), cursor=cursor,
+            records,
+            now=self.now(),
+            cursor=cursor,
             context_of=[record.post.uri for record in records] if context else (),
         )
         self.progress.pages += cursor is not None

@@ -16,12 +16,24 @@ from confthread.errors import UsageError
 DEFAULT_ARCHIVE = Path("confthread.db")
 DEFAULT_BLUESKY = "https://bsky.social"
 DEFAULT_MASTODON = "https://mastodon.social"
-MASTODON_TOKEN_VARIABLE = "CONFTHREAD_MASTODON_TOKEN"
+MASTODON_TOKEN_VARIABLE = "CONFTHREAD_MASTODON_TOKEN"  # noqa: S105 (a variable name, not a secret)
 
 _TAG = re.compile(r"\w+")
 _KEYS = frozenset(
-    {"title", "tags", "archive", "since", "until", "bluesky", "no_bluesky", "mastodon",
-     "no_mastodon", "mastodon_tokens"}
+    {
+        "title",
+        "tags",
+        "archive",
+        "since",
+        "until",
+        "bluesky",
+        "no_bluesky",
+        "mastodon",
+        "no_mastodon",
+        "mastodon_tokens",
+        "retries",
+        "timeout",
+    }
 )
 
 
@@ -46,6 +58,8 @@ class Config:
     title: str | None = None
     bluesky: str | None = DEFAULT_BLUESKY
     mastodon: tuple[str, ...] = (DEFAULT_MASTODON,)
+    retries: int = 5
+    timeout: float = 30.0
     # Instance URL -> access token. Kept out of repr so a logged Config never shows a secret.
     mastodon_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -134,8 +148,17 @@ def build_config(
         title=settings.get("title"),
         bluesky=bluesky,
         mastodon=mastodon,
+        retries=_number(settings, "retries", 5, int),
+        timeout=_number(settings, "timeout", 30.0, float),
         mastodon_tokens=_mastodon_tokens(mastodon, settings.get("mastodon_tokens") or {}, env),
     )
+
+
+def _number(settings: Mapping[str, Any], name: str, default: float, kind: type[int] | type[float]) -> Any:
+    value = settings.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise UsageError(f"{name} in the event file must be a number of 0 or more, not {value!r}")
+    return kind(value)
 
 
 def _mastodon_tokens(

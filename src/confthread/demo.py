@@ -31,8 +31,10 @@ def run_demo(out: Path, *, progress: Callable[[SourceProgress], None] | None = N
     event = example_event_dir()
     archive = out / f"{event.name}.db"
     with ExitStack() as stack:
-        servers = [stack.enter_context(serve_mastodon(statuses))
-                   for statuses in load_mastodon_statuses(event).values()]
+        servers = [
+            stack.enter_context(serve_mastodon(statuses))
+            for statuses in load_mastodon_statuses(event).values()
+        ]
         # No environment: the demo must never send a user's real credentials anywhere.
         config = build_config(
             {"archive": archive, "mastodon": [server.url for server in servers]},

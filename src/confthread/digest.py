@@ -20,7 +20,9 @@ def withhold_opted_out(posts: Iterable[Post]) -> tuple[list[Post], Counter[str]]
     posts = list(posts)
     hidden = {post.uri for post in posts if post.author.opted_out}
     withheld: Counter[str] = Counter(
-        post.reply_to for post in posts if post.uri in hidden and post.reply_to and post.reply_to not in hidden
+        post.reply_to
+        for post in posts
+        if post.uri in hidden and post.reply_to and post.reply_to not in hidden
     )
     shown = [
         dataclasses.replace(

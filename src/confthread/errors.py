@@ -1,9 +1,9 @@
 """Errors a user can meet, each carrying a one-sentence message that says what to do.
 
-    ConfthreadError            anything confthread reports instead of a traceback
-     ├── UsageError            bad options or input (a date, a tag, an event file): exit status 2
-     ├── ArchiveError          the archive cannot be opened or is not one of ours: exit status 2
-     └── SourceError           a platform failed after its retries: exit status 1, other sources kept
+ConfthreadError            anything confthread reports instead of a traceback
+ ├── UsageError            bad options or input (a date, a tag, an event file): exit status 2
+ ├── ArchiveError          the archive cannot be opened or is not one of ours: exit status 2
+ └── SourceError           a platform failed after its retries: exit status 1, other sources kept
 """
 
 

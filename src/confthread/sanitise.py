@@ -6,8 +6,25 @@ import nh3
 from bs4 import BeautifulSoup
 
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "a", "em", "strong", "i", "b", "u", "s", "del", "ul", "ol", "li",
-     "blockquote", "code", "pre", "span"}
+    {
+        "p",
+        "br",
+        "a",
+        "em",
+        "strong",
+        "i",
+        "b",
+        "u",
+        "s",
+        "del",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "code",
+        "pre",
+        "span",
+    }
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})

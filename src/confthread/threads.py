@@ -27,8 +27,9 @@ def build_threads(posts: Iterable[Post], withheld: Mapping[str, int] | None = No
     by_uri: dict[str, Post] = {}
     for post in sorted(posts, key=_key):
         by_uri.setdefault(post.uri, post)
-    parent_of = {uri: post.reply_to for uri, post in by_uri.items()
-                 if post.reply_to in by_uri and post.reply_to != uri}
+    parent_of = {
+        uri: post.reply_to for uri, post in by_uri.items() if post.reply_to in by_uri and post.reply_to != uri
+    }
     _cut_cycles(parent_of, by_uri)
 
     children: dict[str, list[Post]] = {}
@@ -51,7 +52,7 @@ def _cut_cycles(parent_of: dict[str, str], by_uri: Mapping[str, Post]) -> None:
             on_path.add(uri)
             uri = parent_of.get(uri)
         if uri is not None and uri in on_path:
-            cycle = path[path.index(uri):]
+            cycle = path[path.index(uri) :]
             del parent_of[min(cycle, key=lambda u: _key(by_uri[u]))]
         done.update(path)
 
@@ -69,8 +70,9 @@ def _thread(root: Post, children: Mapping[str, list[Post]], withheld: Mapping[st
         entries.append(ThreadEntry(post, depth, withheld.get(post.uri, 0)))
         replies = _reading_order(post, children.get(post.uri, []))
         # A self-continuation stays at its parent's depth, so a live thread reads as one column.
-        stack.extend((reply, depth if reply.author.id == post.author.id else depth + 1)
-                     for reply in reversed(replies))
+        stack.extend(
+            (reply, depth if reply.author.id == post.author.id else depth + 1) for reply in reversed(replies)
+        )
     return Thread(id=thread_id(root), kind=_kind(root, children, len(entries)), entries=tuple(entries))
 
 

@@ -122,7 +122,8 @@ class Page:
 class MastodonClient:
     """One instance, reached through Mastodon.py with retries; every error leaves as a SourceError."""
 
-    def __init__(self, instance: str, token: str | None = None, policy: RetryPolicy = RetryPolicy()) -> None:
+    def __init__(self, instance: str, token: str | None = None, policy: RetryPolicy | None = None) -> None:
+        policy = policy or RetryPolicy()
         self.instance = instance
         self._session = RecordingSession(policy)
         self._api = Mastodon(
@@ -136,10 +137,15 @@ class MastodonClient:
             version_check_mode="none",
         )
 
-    def tag_page(self, tag: str, *, max_id: str | None = None, since_id: str | None = None,
-                 min_id: str | None = None) -> Page:
-        page = self._call(f"the #{tag} timeline", lambda: self._api.timeline_hashtag(
-            tag, max_id=max_id, since_id=since_id, min_id=min_id, limit=PAGE_SIZE))
+    def tag_page(
+        self, tag: str, *, max_id: str | None = None, since_id: str | None = None, min_id: str | None = None
+    ) -> Page:
+        page = self._call(
+            f"the #{tag} timeline",
+            lambda: self._api.timeline_hashtag(
+                tag, max_id=max_id, since_id=since_id, min_id=min_id, limit=PAGE_SIZE
+            ),
+        )
         statuses: list[Status] = self._session.last_json()
         following = getattr(page, "_pagination_next", None) or {}
         preceding = getattr(page, "_pagination_prev", None) or {}
@@ -152,8 +158,9 @@ class MastodonClient:
     def context(self, local_id: str) -> tuple[list[Status], list[Status]] | None:
         """Ancestors and descendants of a status, or None when it is gone from the instance."""
         try:
-            self._call(f"the thread of status {local_id}", lambda: self._api.status_context(local_id),
-                       gone_ok=True)
+            self._call(
+                f"the thread of status {local_id}", lambda: self._api.status_context(local_id), gone_ok=True
+            )
         except _Gone:
             return None
         body: dict[str, list[Status]] = self._session.last_json()
@@ -168,26 +175,40 @@ class MastodonClient:
         except MastodonNotFoundError as error:
             if gone_ok:
                 raise _Gone from error
-            raise SourceError(f"Mastodon {self.instance}: {what} was not found (404); "
-                              "check that the address is a Mastodon instance") from None
+            raise SourceError(
+                f"Mastodon {self.instance}: {what} was not found (404); "
+                "check that the address is a Mastodon instance"
+            ) from None
         except MastodonUnauthorizedError:
-            raise SourceError(f"Mastodon {self.instance} refused {what} (401); check the access token "
-                              "for this instance, or remove it to read as a guest") from None
+            raise SourceError(
+                f"Mastodon {self.instance} refused {what} (401); check the access token "
+                "for this instance, or remove it to read as a guest"
+            ) from None
         except MastodonRatelimitError:
-            raise SourceError(f"Mastodon {self.instance} kept rate-limiting {what}; "
-                              "wait a while and run collect again (it resumes)") from None
+            raise SourceError(
+                f"Mastodon {self.instance} kept rate-limiting {what}; "
+                "wait a while and run collect again (it resumes)"
+            ) from None
         except MastodonServerError as error:
-            raise SourceError(f"Mastodon {self.instance} failed on {what} with HTTP {_status(error)} "
-                              "after several tries; run collect again later (it resumes)") from None
+            raise SourceError(
+                f"Mastodon {self.instance} failed on {what} with HTTP {_status(error)} "
+                "after several tries; run collect again later (it resumes)"
+            ) from None
         except MastodonNetworkError:
-            raise SourceError(f"Mastodon {self.instance} could not be reached for {what} after several "
-                              "tries; check the address and your connection, then run collect again") from None
+            raise SourceError(
+                f"Mastodon {self.instance} could not be reached for {what} after several "
+                "tries; check the address and your connection, then run collect again"
+            ) from None
         except MastodonAPIError as error:
-            raise SourceError(f"Mastodon {self.instance} answered {what} with an error "
-                              f"(HTTP {_status(error)}); check the address and the tag") from None
+            raise SourceError(
+                f"Mastodon {self.instance} answered {what} with an error "
+                f"(HTTP {_status(error)}); check the address and the tag"
+            ) from None
         except (MastodonError, ValueError):
-            raise SourceError(f"Mastodon {self.instance} sent something that is not Mastodon JSON for {what}; "
-                              "check that the address is a Mastodon instance") from None
+            raise SourceError(
+                f"Mastodon {self.instance} sent something that is not Mastodon JSON for {what}; "
+                "check that the address is a Mastodon instance"
+            ) from None
 
 
 class _Gone(Exception):

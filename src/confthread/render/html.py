@@ -1,0 +1,72 @@
+"""The HTML digest: one self-contained page rendered from Jinja2 templates a user may override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
+
+from confthread.errors import UsageError
+from confthread.models import Digest
+from confthread.render import filters
+from confthread.render.view import build_view
+from confthread.resources import templates_dir
+
+DIGEST_TEMPLATE = "digest.html.j2"
+
+_FILTERS: dict[str, Any] = {
+    "iso_time": filters.iso_time,
+    "readable_time": filters.readable_time,
+    "readable_date": filters.readable_date,
+    "clock_time": filters.clock_time,
+    "safe_url": filters.safe_url,
+    "lang_attr": filters.lang_attr,
+    "post_html": filters.post_html,
+    "count_noun": filters.count_noun,
+}
+
+
+def _loader(templates: Path | None) -> ChoiceLoader:
+    """The user's folder first, so any template can be replaced by name; ours are the fallback."""
+    folders = [] if templates is None else [templates]
+    return ChoiceLoader([FileSystemLoader(folder) for folder in [*folders, templates_dir()]])
+
+
+def make_environment(templates: Path | None = None) -> Environment:
+    """Autoescaping everywhere: only sanitised post markup is ever marked safe, by `post_html`."""
+    if templates is not None and not templates.is_dir():
+        raise UsageError(
+            f"templates folder {templates} does not exist; give an existing folder or leave it out"
+        )
+    env = Environment(
+        loader=_loader(templates),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(_FILTERS)
+    return env
+
+
+def render_html(digest: Digest, *, templates: Path | None = None) -> str:
+    """The digest as one HTML page that loads nothing from the network."""
+    env = make_environment(templates)
+    view = build_view(digest)
+    context = {
+        "digest": view.digest,
+        "hashtags": view.hashtags,
+        "threads": view.threads,
+        "counts": view.counts,
+    }
+    try:
+        return env.get_template(DIGEST_TEMPLATE).render(context)
+    except TemplateError as exc:
+        if templates is None:
+            raise  # a fault in our own templates is a bug, not something the user can fix
+        raise UsageError(
+            f"the digest templates in {templates} could not be rendered ({exc}); "
+            "fix them or remove the file to use confthread's own"
+        ) from exc
