@@ -51,9 +51,12 @@ def _initial_schema(db: sqlite3.Connection) -> None:
             reply_to TEXT, quote_of TEXT, tags TEXT NOT NULL, language TEXT,
             content_warning TEXT NOT NULL DEFAULT '',
             raw TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            -- A reply whose parent is known so far only by a source's local id.
+            parent_source TEXT, parent_local_id TEXT,
             PRIMARY KEY (platform, uri)
         );
         CREATE INDEX posts_by_time ON posts (created_at);
+        CREATE INDEX posts_waiting_for_parent ON posts (parent_source) WHERE parent_local_id IS NOT NULL;
         CREATE TABLE media (
             platform TEXT NOT NULL, post_uri TEXT NOT NULL, position INTEGER NOT NULL,
             url TEXT NOT NULL, alt TEXT NOT NULL, kind TEXT NOT NULL, preview_url TEXT,
@@ -65,10 +68,11 @@ def _initial_schema(db: sqlite3.Connection) -> None:
             PRIMARY KEY (source, local_id)
         );
         CREATE INDEX sightings_by_uri ON sightings (platform, uri);
-        -- Posts whose whole thread was fetched, and when: a later collect need not fetch it again.
+        -- Posts whose thread was fetched from a source, and when: each instance sees its own part
+        -- of a thread, and a later collect need not fetch it again.
         CREATE TABLE contexts (
-            platform TEXT NOT NULL, uri TEXT NOT NULL, fetched_at TEXT NOT NULL,
-            PRIMARY KEY (platform, uri)
+            platform TEXT NOT NULL, uri TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL,
+            PRIMARY KEY (platform, uri, source)
         );
         CREATE TABLE runs (
             id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
@@ -87,15 +91,15 @@ class Record:
     raw: Mapping[str, Any]
     source: str
     local_id: str | None = None
+    parent_local_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Pending:
-    """A tagged post whose thread context has still to be fetched from `source`."""
+    """A tagged post whose thread context has still to be fetched from a source."""
 
     uri: str
     local_id: str
-    raw: dict[str, Any]
 
 
 def timestamp(moment: datetime) -> str:
@@ -179,11 +183,12 @@ class Archive:
         *,
         now: datetime,
         cursor: tuple[str, Mapping[str, Any]] | None = None,
-        context_of: Iterable[str] = (),
+        context_of: tuple[str, Iterable[str]] | None = None,
         platform: Platform = "mastodon",
     ) -> int:
         """Store one fetched page, its cursor and the threads it completes, all or nothing.
 
+        `context_of` is (source, uris): the posts whose thread that source has now shown in full.
         Returns how many of the posts were new to the archive.
         """
         seen = timestamp(now)
@@ -199,12 +204,26 @@ class Archive:
                     "updated_at = excluded.updated_at",
                     (key, json.dumps(value, sort_keys=True), seen),
                 )
-            db.executemany(
-                "INSERT INTO contexts (platform, uri, fetched_at) VALUES (?, ?, ?) "
-                "ON CONFLICT DO UPDATE SET fetched_at = excluded.fetched_at",
-                [(platform, uri, seen) for uri in context_of],
-            )
+            if context_of is not None:
+                source, uris = context_of
+                db.executemany(
+                    "INSERT INTO contexts (platform, uri, source, fetched_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT DO UPDATE SET fetched_at = excluded.fetched_at",
+                    [(platform, uri, source, seen) for uri in uris],
+                )
+            self._resolve_parents(db)
         return new
+
+    @staticmethod
+    def _resolve_parents(db: sqlite3.Connection) -> None:
+        """A reply names its parent by a local id, which may arrive pages or runs after the reply."""
+        parent = (
+            "FROM sightings s WHERE s.source = posts.parent_source AND s.local_id = posts.parent_local_id"
+        )
+        db.execute(
+            f"UPDATE posts SET reply_to = (SELECT s.uri {parent}), parent_source = NULL, "  # noqa: S608
+            f"parent_local_id = NULL WHERE parent_local_id IS NOT NULL AND EXISTS (SELECT 1 {parent})"
+        )
 
     @staticmethod
     def _save_record(db: sqlite3.Connection, record: Record, seen: str) -> int:
@@ -224,20 +243,24 @@ class Archive:
                 int(author.opted_out),
             ),
         )
+        unresolved = post.reply_to is None and record.parent_local_id is not None
+        waiting = (record.source, record.parent_local_id) if unresolved else (None, None)
         known = db.execute(
             "SELECT 1 FROM posts WHERE platform = ? AND uri = ?", (post.platform, post.uri)
         ).fetchone()
         # A parent or quote resolved once stays resolved when another page sees the post without it.
         db.execute(
             "INSERT INTO posts (platform, uri, url, author_id, created_at, text, html, reply_to, "
-            "quote_of, tags, language, content_warning, raw, first_seen, last_seen) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "quote_of, tags, language, content_warning, raw, first_seen, last_seen, parent_source, "
+            "parent_local_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO UPDATE SET url = excluded.url, author_id = excluded.author_id, "
             "created_at = excluded.created_at, text = excluded.text, html = excluded.html, "
             "reply_to = coalesce(excluded.reply_to, posts.reply_to), "
             "quote_of = coalesce(excluded.quote_of, posts.quote_of), tags = excluded.tags, "
             "language = excluded.language, content_warning = excluded.content_warning, "
-            "raw = excluded.raw, last_seen = excluded.last_seen",
+            "raw = excluded.raw, last_seen = excluded.last_seen, "
+            "parent_source = iif(posts.reply_to IS NULL, excluded.parent_source, NULL), "
+            "parent_local_id = iif(posts.reply_to IS NULL, excluded.parent_local_id, NULL)",
             (
                 post.platform,
                 post.uri,
@@ -254,6 +277,7 @@ class Archive:
                 json.dumps(record.raw, sort_keys=True),
                 seen,
                 seen,
+                *waiting,
             ),
         )
         db.execute("DELETE FROM media WHERE platform = ? AND post_uri = ?", (post.platform, post.uri))
@@ -278,19 +302,6 @@ class Archive:
         row = self._db.execute("SELECT value FROM cursors WHERE key = ?", (key,)).fetchone()
         return cast(dict[str, Any], json.loads(row[0])) if row else None
 
-    def uris_for_local_ids(self, source: str, local_ids: Iterable[str]) -> dict[str, str]:
-        wanted = sorted(set(local_ids))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT local_id, uri FROM sightings WHERE source = ? AND local_id IN ({marks})",  # noqa: S608
-                (source, *chunk),
-            )
-            found.update({row["local_id"]: row["uri"] for row in rows})
-        return found
-
     def pending_contexts(
         self,
         source: str,
@@ -304,12 +315,12 @@ class Archive:
         Oldest first, so a thread's root is fetched before its replies, which it then covers.
         """
         rows = self._db.execute(
-            "SELECT p.uri, s.local_id, p.raw FROM posts p "
-            "JOIN sightings s ON s.platform = p.platform AND s.uri = p.uri AND s.source = ? "
-            "LEFT JOIN contexts c ON c.platform = p.platform AND c.uri = p.uri "
-            "WHERE EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?) "
-            "AND p.created_at >= ? AND p.created_at < ? "
-            "AND (c.fetched_at IS NULL OR c.fetched_at < ?) ORDER BY p.created_at, p.uri",
+            "SELECT p.uri, s.local_id FROM posts p "
+            "JOIN sightings s ON s.platform = p.platform AND s.uri = p.uri AND s.source = ?1 "
+            "LEFT JOIN contexts c ON c.platform = p.platform AND c.uri = p.uri AND c.source = ?1 "
+            "WHERE EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?2) "
+            "AND p.created_at >= ?3 AND p.created_at < ?4 "
+            "AND (c.fetched_at IS NULL OR c.fetched_at < ?5) ORDER BY p.created_at, p.uri",
             (
                 source,
                 tag,
@@ -318,12 +329,12 @@ class Archive:
                 timestamp(fresh_after),
             ),
         )
-        return [Pending(row["uri"], row["local_id"], json.loads(row["raw"])) for row in rows]
+        return [Pending(row["uri"], row["local_id"]) for row in rows]
 
-    def context_fetched_since(self, platform: Platform, uri: str, moment: datetime) -> bool:
+    def context_fetched_since(self, platform: Platform, uri: str, source: str, moment: datetime) -> bool:
         row = self._db.execute(
-            "SELECT 1 FROM contexts WHERE platform = ? AND uri = ? AND fetched_at >= ?",
-            (platform, uri, timestamp(moment)),
+            "SELECT 1 FROM contexts WHERE platform = ? AND uri = ? AND source = ? AND fetched_at >= ?",
+            (platform, uri, source, timestamp(moment)),
         ).fetchone()
         return row is not None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -10,8 +11,14 @@ from confthread.config import Window
 from confthread.report import SourceProgress
 from confthread.sources.mastodon import MastodonClient, Status, is_archivable, parse_status
 
+# A bound on the requests one thread may take beyond the usual two, whatever the data claims.
+MAX_EXTRA_CONTEXTS = 100
 # Replies keep arriving for a while after an event; until then a fetched thread may still grow.
 THREADS_SETTLE = timedelta(days=1)
+
+
+def _by_uri(statuses: Iterable[Status]) -> dict[str, Status]:
+    return {str(status["uri"]): status for status in statuses}
 
 
 def snowflake(moment: datetime | None, offset: int = 0) -> str | None:
@@ -85,7 +92,7 @@ class MastodonHarvest:
 
     def _after_start(self, status: Status) -> bool:
         since = self.window.since
-        return since is None or datetime.fromisoformat(str(status["created_at"])) >= since
+        return since is None or _created(status) >= since
 
     # -- thread context ---------------------------------------------------------------------------
 
@@ -101,24 +108,71 @@ class MastodonHarvest:
         )
         for tagged in pending:
             # An earlier thread in this loop may already have brought this post in.
-            if not self.archive.context_fetched_since("mastodon", tagged.uri, fresh_after):
+            if not self.archive.context_fetched_since(
+                "mastodon", tagged.uri, self.client.instance, fresh_after
+            ):
                 self._fetch_thread(tagged, fresh_after)
 
     def _fetch_thread(self, tagged: Pending, fresh_after: datetime) -> None:
-        """The whole tree: a reply's context shows only its own branch, so the root's is asked for too."""
+        """The whole tree: a reply's context shows only its own branch, so the root's is asked for too.
+
+        The tagged post itself is already archived from the timeline; its context holds the rest.
+        """
         context = self.client.context(tagged.local_id)
         if context is None:
             return
         ancestors, descendants = context
-        tree = [*ancestors, tagged.raw, *descendants]
+        tree = _by_uri([*ancestors, *descendants])
         if ancestors:
-            root = ancestors[0]
-            if not self.archive.context_fetched_since("mastodon", str(root["uri"]), fresh_after):
-                root_context = self.client.context(str(root["id"]))
-                if root_context is not None:
-                    tree.extend(root_context[1])
+            root = self._climb(ancestors[0], tree)
+            if not self.archive.context_fetched_since(
+                "mastodon", str(root["uri"]), self.client.instance, fresh_after
+            ):
+                self._add_descendants(root, tree)
+        self._follow_cut_branches(tree)
         self.progress.threads += 1
-        self._save(tree, context=True)
+        self._save(list(tree.values()), context_of=[tagged.uri])
+
+    def _climb(self, top: Status, tree: dict[str, Status]) -> Status:
+        """Guests see at most 40 ancestors, so a reply deep in a long thread may not see its root."""
+        for _ in range(MAX_EXTRA_CONTEXTS):
+            if not top.get("in_reply_to_id"):
+                break
+            context = self.client.context(str(top["id"]))
+            if not context or not context[0]:
+                break
+            tree.update(_by_uri(context[0]))
+            top = context[0][0]
+        return top
+
+    def _add_descendants(self, status: Status, tree: dict[str, Status]) -> None:
+        context = self.client.context(str(status["id"]))
+        if context is not None:
+            for reply in context[1]:
+                tree.setdefault(str(reply["uri"]), reply)
+
+    def _follow_cut_branches(self, tree: dict[str, Status]) -> None:
+        """Guests get at most 60 descendants, 20 levels deep: ask again below each branch cut short.
+
+        A post with fewer replies in the tree than its `replies_count` was cut (or has replies we may
+        not see, which costs one request to learn).
+        """
+        asked: set[str] = set()
+        for _ in range(MAX_EXTRA_CONTEXTS):
+            replies = Counter(str(s["in_reply_to_id"]) for s in tree.values() if s.get("in_reply_to_id"))
+            cut = next(
+                (
+                    status
+                    for status in tree.values()
+                    if int(status.get("replies_count") or 0) > replies[str(status["id"])]
+                    and str(status["id"]) not in asked
+                ),
+                None,
+            )
+            if cut is None:
+                return
+            asked.add(str(cut["id"]))
+            self._add_descendants(cut, tree)
 
     # -- saving -----------------------------------------------------------------------------------
 
@@ -128,26 +182,33 @@ class MastodonHarvest:
         *,
         cursor: tuple[str, dict[str, object]] | None = None,
         window_only: bool = False,
-        context: bool = False,
+        context_of: list[str] | None = None,
     ) -> None:
-        kept = list({str(status["uri"]): status for status in statuses if is_archivable(status)}.values())
+        """One transaction: the page's posts, the cursor past them, and the threads they complete."""
+        kept = list(_by_uri(status for status in statuses if is_archivable(status)).values())
         if window_only:
-            kept = [
-                status for status in kept if datetime.fromisoformat(str(status["created_at"])) in self.window
-            ]
+            kept = [status for status in kept if _created(status) in self.window]
         instance = self.client.instance
         uris = {str(status["id"]): str(status["uri"]) for status in kept}
-        parents = {str(status["in_reply_to_id"]) for status in kept if status.get("in_reply_to_id")}
-        uris.update(self.archive.uris_for_local_ids(instance, parents - uris.keys()))
         records = [
-            Record(parse_status(status, instance=instance, uris=uris), status, instance, str(status["id"]))
+            Record(
+                parse_status(status, instance=instance, uris=uris),
+                status,
+                instance,
+                local_id=str(status["id"]),
+                parent_local_id=_text(status.get("in_reply_to_id")),
+            )
             for status in kept
         ]
-        self.progress.posts += self.archive.save(
-            records,
-            now=self.now(),
-            cursor=cursor,
-            context_of=[record.post.uri for record in records] if context else (),
-        )
+        threads = None if context_of is None else (instance, [*context_of, *uris.values()])
+        self.progress.posts += self.archive.save(records, now=self.now(), cursor=cursor, context_of=threads)
         self.progress.pages += cursor is not None
         self.notify(self.progress)
+
+
+def _created(status: Status) -> datetime:
+    return datetime.fromisoformat(str(status["created_at"]))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
