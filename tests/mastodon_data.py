@@ -48,6 +48,7 @@ class Instance:
     host: str
     statuses: list[dict[str, Any]] = field(default_factory=list)
     _ids: dict[str, str] = field(default_factory=dict)
+    _by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(
         self,
@@ -67,6 +68,8 @@ class Instance:
         local_id = snowflake_id(created, len(self.statuses) + 1)
         self._ids[key] = local_id
         uri = f"https://{home}/users/{by}/statuses/{key}"
+        if reply_to:
+            self._by_key[reply_to]["replies_count"] += 1
         words = " ".join(
             f'<a href="https://{self.host}/tags/{t}" class="mention hashtag" rel="tag">#<span>{t}</span></a>'
             for t in tags
@@ -114,4 +117,5 @@ class Instance:
                 "poll": None,
             }
         )
+        self._by_key[key] = self.statuses[-1]
         return uri

@@ -238,3 +238,29 @@ def test_a_refused_token_is_reported_without_revealing_it(tmp_path: Path) -> Non
     assert "401" in (failed.error or "") and "wrong-token-value" not in (failed.error or "")
     with Archive(tmp_path / "a.db") as archive:
         assert "wrong-token-value" not in repr(archive.dump())
+
+
+@pytest.mark.parametrize(("root_tags", "expected_contexts"), [(("ukmedlibs",), 3), ((), 4)])
+def test_a_live_thread_deeper_than_a_guest_may_see_is_archived_whole(
+    tmp_path: Path, root_tags: tuple[str, ...], expected_contexts: int
+) -> None:
+    """Guests get 40 ancestors and 60 descendants, 20 levels deep: collect follows every cut branch."""
+    instance = Instance("medlibs.example")
+    instance.add("live1", "ada", 0, tags=root_tags)
+    for n in range(2, 46):
+        instance.add(f"live{n}", "ada", n, reply_to=f"live{n - 1}")
+    instance.add("late-question", "bob", 50, reply_to="live45", tags=("ukmedlibs",))
+    with serve_mastodon(instance.statuses) as server:
+        assert not run(tmp_path / "a.db", server.url).failed
+        contexts = [r for r in server.requests if r.path.endswith("/context")]
+    digest = digest_to_dict(load_digest(tmp_path / "a.db", now=NOW))
+    [thread] = digest["threads"]
+    assert [p["uri"].rsplit("/", 1)[1] for p in thread["posts"]] == [
+        *(f"live{n}" for n in range(1, 46)),
+        "late-question",
+    ]
+    # Tagged root: its context, then two more below the cuts at depth 20 and 40; the late question
+    # came with the root's thread and is not asked about. Untagged root: the late question's context
+    # shows 40 ancestors, one more climbs to the root, one for the root's replies, and together they
+    # leave no branch cut.
+    assert len(contexts) == expected_contexts

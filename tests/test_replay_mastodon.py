@@ -35,10 +35,10 @@ from confthread.replay import (
     snowflake_id,
 )
 from confthread.resources import example_event_dir
+from tests.realapi import REAL_API
 
 MEDLIBS = "https://medlibs.example"
 GLAM = "https://glam.example"
-REAL_API = Path(__file__).resolve().parents[1].parent / "shared" / "real-api" / "extracted"
 REAL_MASTODON = REAL_API / "mastodon"
 WINDOW = (datetime(2026, 6, 10, tzinfo=UTC), datetime(2026, 6, 13, tzinfo=UTC))
 
@@ -562,18 +562,11 @@ def real_status_lists() -> list[Path]:
     return found
 
 
-needs_real_api = pytest.mark.skipif(
-    not REAL_MASTODON.is_dir(), reason=f"the real API recordings are not at {REAL_MASTODON}"
-)
-
-
-@needs_real_api
 def test_the_real_recordings_include_tag_timeline_pages() -> None:
     names = [path.name for path in real_status_lists()]
     assert sum("tag_timeline_page" in name for name in names) == 3
 
 
-@needs_real_api
 @pytest.mark.parametrize("path", real_status_lists(), ids=lambda p: p.stem)
 def test_every_recorded_status_list_can_be_served_and_paged(path: Path, client: ClientFactory) -> None:
     statuses = json.loads(path.read_text(encoding="utf-8"))
@@ -588,7 +581,6 @@ def test_every_recorded_status_list_can_be_served_and_paged(path: Path, client: 
             assert [s["id"] for s in seen] == [s["id"] for s in expected]
 
 
-@needs_real_api
 def test_the_recorded_tag_timeline_exchange_is_reproduced(client: ClientFactory) -> None:
     """The server, given the recorded statuses, answers each recorded request as Mastodon did."""
     pages = ["page1", "page2_max_id", "page3_max_id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -41,6 +42,19 @@ def snowflake_id(created_at: datetime, sequence: int = 0) -> str:
     return str((millis << 16) + sequence)
 
 
+@dataclass(frozen=True)
+class ContextLimits:
+    """How much of a thread one context request shows (Mastodon's StatusesController#context)."""
+
+    ancestors: int
+    descendants: int
+    depth: int | None
+
+
+GUEST_CONTEXT = ContextLimits(ancestors=40, descendants=60, depth=20)
+SIGNED_IN_CONTEXT = ContextLimits(ancestors=4096, descendants=4096, depth=None)
+
+
 def mastodon_handler(statuses: Sequence[Mapping[str, Any]], *, token: str | None = None) -> Handler:
     """Answers as one instance holding `statuses` (Status entities in wire JSON) would.
 
@@ -61,9 +75,10 @@ def mastodon_handler(statuses: Sequence[Mapping[str, Any]], *, token: str | None
             status = store.status(match["id"])
             if status is None:
                 return _not_found(headers)
+            limits = GUEST_CONTEXT if "authorization" not in request.headers else SIGNED_IN_CONTEXT
             context = {
-                "ancestors": store.ancestors(status),
-                "descendants": store.descendants(status),
+                "ancestors": store.ancestors(status)[-limits.ancestors :],
+                "descendants": store.descendants(status, limits.descendants, limits.depth),
             }
             return Response.json(context, headers=headers)
         if match := _STATUS.match(request.path):

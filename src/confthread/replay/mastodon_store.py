@@ -110,20 +110,23 @@ class MastodonStore:
         chain.reverse()
         return [s for s in chain if _visibility(s) in _VISIBLE]
 
-    def descendants(self, status: Status) -> list[Status]:
-        """Depth first, each status's replies by id ascending: the order Mastodon's tree path gives."""
+    def descendants(self, status: Status, limit: int | None = None, depth: int | None = None) -> list[Status]:
+        """Depth first, each status's replies by id ascending: the order Mastodon's tree path gives.
+
+        `limit` and `depth` cut the tree as Mastodon does for a reader who is not signed in.
+        """
         result: list[Status] = []
         seen = {status_key(status)}
-        stack = list(reversed(self._children.get(status_key(status), [])))
-        while stack:
-            key = stack.pop()
-            if key in seen:
+        stack = [(key, 1) for key in reversed(self._children.get(status_key(status), []))]
+        while stack and (limit is None or len(result) < limit):
+            key, level = stack.pop()
+            if key in seen or (depth is not None and level > depth):
                 continue
             seen.add(key)
             child = self._by_id[key]
             if _visibility(child) in _VISIBLE:
                 result.append(child)
-            stack.extend(reversed(self._children.get(key, [])))
+            stack.extend((grandchild, level + 1) for grandchild in reversed(self._children.get(key, [])))
         return result
 
     def _passes(self, status: Status, query: TagQuery) -> bool:

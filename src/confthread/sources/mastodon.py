@@ -24,7 +24,7 @@ from mastodon import (
 from confthread.errors import SourceError
 from confthread.models import Author, Media, Post
 from confthread.sanitise import html_to_text
-from confthread.sources.http import RecordingSession, RetryPolicy
+from confthread.sources.http import USER_AGENT, RecordingSession, RetryPolicy
 
 PAGE_SIZE = 40
 PUBLIC = frozenset({"public", "unlisted"})
@@ -130,6 +130,7 @@ class MastodonClient:
             api_base_url=instance,
             access_token=token,
             session=self._session,
+            user_agent=USER_AGENT,
             request_timeout=policy.timeout,
             ratelimit_method="throw",
             # Every call used here exists since Mastodon 3; naming a version saves an instance request.
