@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import socket
@@ -9,9 +10,11 @@ from pathlib import Path
 
 import click
 import pytest
+from rich.console import Console
 
-from confthread.cli import cli, main
+from confthread.cli import ProgressDisplay, cli, main
 from confthread.replay.mastodon import serve_mastodon
+from confthread.report import SourceProgress
 from tests.mastodon_data import Instance
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
@@ -177,3 +180,14 @@ def test_every_option_has_help_and_is_in_the_readme() -> None:
                 if longest != "--help":
                     assert re.search(rf"`{re.escape(longest)}[ `]|{re.escape(longest)} ", README), longest
     assert cli.get_help(context)
+
+
+def test_progress_shows_each_sources_counts_on_a_terminal() -> None:
+    screen = io.StringIO()
+    display = ProgressDisplay(Console(file=screen, force_terminal=True, width=120))
+    with display.shown():
+        display(SourceProgress("Mastodon https://a.example", pages=2, posts=31, threads=4))
+        display(SourceProgress("Mastodon https://b.example", pages=1, posts=5))
+    shown = screen.getvalue()
+    assert "Mastodon https://a.example: 31 new posts from 2 timeline pages and 4 threads" in shown
+    assert "Mastodon https://b.example: 5 new posts" in shown
