@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
-REAL_API = Path(__file__).resolve().parents[2] / "shared" / "real-api" / "extracted"
+# shared/ sits beside the checkout, in development and in CI; elsewhere, name its real-api folder.
+REAL_API = (
+    Path(os.environ.get("CONFTHREAD_REAL_API") or Path(__file__).resolve().parents[2] / "shared" / "real-api")
+    / "extracted"
+)
 
 
 def recordings(platform: str) -> dict[str, Any]:
