@@ -20,6 +20,12 @@ from tests.mastodon_data import Instance
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
 
+def one_post_instance() -> Instance:
+    instance = Instance("a.example")
+    instance.add("only", "ada", 0, tags=("demo",))
+    return instance
+
+
 def invoke(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     try:
         main(list(argv))
@@ -97,8 +103,7 @@ def test_an_unreachable_instance_fails_with_status_1_and_names_it(
     with socket.socket() as probe:  # a port that nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    instance = Instance("a.example")
-    instance.add("only", "ada", 0, tags=("demo",))
+    instance = one_post_instance()
     impatient = tmp_path / "event.toml"
     impatient.write_text("retries = 1\ntimeout = 2\n")
     with serve_mastodon(instance.statuses) as good:
@@ -140,8 +145,7 @@ def test_an_unreachable_instance_fails_with_status_1_and_names_it(
 
 
 def test_quiet_collect_prints_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    instance = Instance("a.example")
-    instance.add("only", "ada", 0, tags=("demo",))
+    instance = one_post_instance()
     with serve_mastodon(instance.statuses) as server:
         status, out, err = invoke(
             capsys,

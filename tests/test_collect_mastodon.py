@@ -90,38 +90,14 @@ def test_collects_tagged_posts_and_their_whole_threads_once(tmp_path: Path, serv
     a, b = servers
     report = run(tmp_path / "a.db", a.url, b.url)
     assert not report.failed
-    assert uris(tmp_path / "a.db") == {
-        "live1",
-        "live2",
-        "live3",
-        "live4",
-        "live5",
-        "live6",
-        "live7",
-        "aside",
-        "answer",
-        "optout",
-        "q",
-        "r1",
-        "r2",
-        "glam",
-    }
+    live = [f"live{n}" for n in range(1, 8)]
+    assert uris(tmp_path / "a.db") == {*live, "aside", "answer", "optout", "q", "r1", "r2", "glam"}
     digest = digest_to_dict(load_digest(tmp_path / "a.db", now=NOW))
     threads = {t["posts"][0]["uri"].rsplit("/", 1)[1]: t for t in digest["threads"]}
-    live = threads["live1"]
-    assert live["kind"] == "live"
-    assert [p["uri"].rsplit("/", 1)[1] for p in live["posts"]] == [
-        "live1",
-        "live2",
-        "live3",
-        "live4",
-        "live5",
-        "live6",
-        "live7",
-        "aside",
-        "answer",
-    ]
-    assert live["posts"][0]["withheld_replies"] == 1
+    thread = threads["live1"]
+    assert thread["kind"] == "live"
+    assert [p["uri"].rsplit("/", 1)[1] for p in thread["posts"]] == [*live, "aside", "answer"]
+    assert thread["posts"][0]["withheld_replies"] == 1
     assert [p["uri"].rsplit("/", 1)[1] for p in threads["q"]["posts"]] == ["q", "r1", "r2"]
     assert threads["q"]["posts"][1]["author"]["handle"] == "@dee@glam.example"
     assert threads["q"]["posts"][0]["media"] == [
@@ -264,3 +240,28 @@ def test_a_live_thread_deeper_than_a_guest_may_see_is_archived_whole(
     # shows 40 ancestors, one more climbs to the root, one for the root's replies, and together they
     # leave no branch cut.
     assert len(contexts) == expected_contexts
+
+
+def test_a_slow_answer_times_out_and_is_asked_again(tmp_path: Path, servers: Any) -> None:
+    a, b = servers
+    run(tmp_path / "clean.db", a.url, b.url)
+    clean_requests = len(a.requests)
+    a.add_fault(Fault(path="/timelines/tag/", kind="delay", seconds=1.5))
+    config = build_config(
+        {
+            "tags": ["ukmedlibs"],
+            "archive": tmp_path / "slow.db",
+            "since": "2026-06-10",
+            "until": "2026-06-13",
+            "mastodon": [a.url, b.url],
+            "no_bluesky": True,
+        },
+        {},
+    )
+    impatient = RetryPolicy(attempts=2, backoff=0.01, timeout=0.5)
+    assert not collect(config, policy=impatient, now=lambda: NOW).failed
+    slow_run = a.requests[clean_requests:]
+    timelines = [r for r in slow_run if "/timelines/" in r.path]
+    assert timelines[0].query == timelines[1].query  # the timed-out page, asked again
+    assert len(slow_run) == clean_requests + 1
+    assert archived(tmp_path / "slow.db") == archived(tmp_path / "clean.db")
