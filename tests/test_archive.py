@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from confthread.archive import MIGRATIONS, Archive, Record
 from confthread.errors import ArchiveError
-from confthread.models import Author, Media, Post
+from confthread.models import Author, Counts, Link, Media, Post
 
 NOW = datetime(2026, 6, 20, tzinfo=UTC)
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
@@ -26,6 +26,7 @@ authors = st.builds(
     url=st.none() | text,
     avatar=st.none() | text,
     opted_out=st.booleans(),
+    links=st.lists(text, max_size=2).map(tuple),
 )
 media = st.builds(
     Media, url=text, alt=text, kind=st.sampled_from(["image", "video"]), preview_url=st.none() | text
@@ -45,6 +46,15 @@ posts = st.builds(
     tags=st.lists(text, max_size=3).map(tuple),
     language=st.none() | text,
     content_warning=text,
+    links=st.lists(
+        st.builds(
+            Link, url=text, title=st.none() | text, description=st.none() | text, image=st.none() | text
+        ),
+        max_size=2,
+    ).map(tuple),
+    counts=st.builds(Counts, *(st.integers(0, 10**6) for _ in range(4))),
+    labels=st.lists(text, max_size=2).map(tuple),
+    original_url=st.none() | text,
 )
 
 
@@ -121,3 +131,43 @@ def test_reading_a_missing_archive_does_not_create_one(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="run 'confthread collect' first"):
         Archive(tmp_path / "none.db", create=False)
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_post_deleted_at_the_source_leaves_no_words_behind(tmp_path: Path) -> None:
+    author = Author("mastodon", "u", "@u@x.example")
+    gone = Post(
+        "mastodon",
+        "gone",
+        author,
+        NOW,
+        "regrettable words",
+        html="<p>regrettable words</p>",
+        media=(Media("https://x.example/m.png", "alt"),),
+    )
+    kept = Post("mastodon", "kept", author, NOW, "fine")
+    with Archive(tmp_path / "a.db") as archive:
+        archive.save(
+            [Record(gone, {"content": "regrettable words"}, "src"), Record(kept, {}, "src")], now=NOW
+        )
+        archive.mark_deleted("mastodon", ["gone"], NOW)
+        assert [post.uri for post in archive.posts()] == ["kept"]
+        assert "regrettable" not in repr(archive.dump())
+        archive.save([Record(gone, {}, "src")], now=NOW)  # seen again: it was restored at the source
+        assert [post.uri for post in archive.posts()] == ["gone", "kept"]
+
+
+def test_an_archive_of_the_first_schema_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[0](db)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO authors (platform, id, handle) VALUES ('mastodon', 'u', '@u@x.example')")
+    db.execute(
+        "INSERT INTO posts (platform, uri, author_id, created_at, text, html, tags, raw, first_seen, "
+        "last_seen) VALUES ('mastodon', 'old', 'u', '2026-06-10T09:00:00.000000+00:00', 'hi', '', '[]', "
+        "'{}', '', '')"
+    )
+    db.close()
+    with Archive(path) as archive:
+        [post] = archive.posts()
+    assert (post.uri, post.text, post.links, post.counts) == ("old", "hi", (), Counts())

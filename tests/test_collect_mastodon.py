@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,8 @@ from confthread.api import load_digest
 from confthread.archive import Archive
 from confthread.collect import collect
 from confthread.config import build_config
-from confthread.render.json import digest_to_dict
-from confthread.replay.mastodon import serve_mastodon
+from confthread.render.json import digest_to_dict, render_json
+from confthread.replay.mastodon import mastodon_handler, serve_mastodon
 from confthread.replay.server import Fault, ReplayServer
 from confthread.report import CollectReport, SourceProgress
 from confthread.sources.http import RetryPolicy
@@ -265,3 +265,29 @@ def test_a_slow_answer_times_out_and_is_asked_again(tmp_path: Path, servers: Any
     assert timelines[0].query == timelines[1].query  # the timed-out page, asked again
     assert len(slow_run) == clean_requests + 1
     assert archived(tmp_path / "slow.db") == archived(tmp_path / "clean.db")
+
+
+def test_a_post_deleted_at_the_source_leaves_the_digest_on_the_next_collect(tmp_path: Path) -> None:
+    home, other = event()
+    during = datetime(2026, 6, 11, 12, tzinfo=UTC)  # threads are still growing, so they are asked again
+    with serve_mastodon(home.statuses) as a, serve_mastodon(other.statuses) as b:
+        config = build_config(
+            {
+                "tags": ["ukmedlibs"],
+                "archive": tmp_path / "a.db",
+                "since": "2026-06-10",
+                "until": "2026-06-13",
+                "mastodon": [a.url, b.url],
+                "no_bluesky": True,
+            },
+            {},
+        )
+        collect(config, policy=FAST, now=lambda: during)
+        assert "q" in uris(tmp_path / "a.db")
+        for server, instance in ((a, home), (b, other)):
+            server.handler = mastodon_handler([s for s in instance.statuses if not s["uri"].endswith("/q")])
+        later = during + timedelta(hours=1)
+        assert not collect(config, policy=FAST, now=lambda: later).failed
+    digest = render_json(load_digest(tmp_path / "a.db", now=NOW))
+    assert "/statuses/q" not in digest and "Post q " not in digest
+    assert "r1" in uris(tmp_path / "a.db") and "q" not in uris(tmp_path / "a.db")

@@ -75,3 +75,14 @@ def test_quote_points_at_the_quoted_post_and_drops_the_fallback_line() -> None:
     assert "RE:" not in post.text and "quote-inline" not in post.html
     assert post.text.endswith("yoooo check this out")
     assert post.author.handle == "@mastodonpy_test@localhost"
+
+
+def test_link_cards_and_counts_are_kept() -> None:
+    status = RECORDED["entity_previewcard__mastodon.social_status_with_card.json"]
+    post = parse_status(status, instance="https://mastodon.social", uris={})
+    card = status["card"]
+    assert post.links[0].url == card["url"]
+    assert post.links[0].title == card["title"]
+    assert post.counts.likes == status["favourites_count"]
+    assert post.counts.reposts == status["reblogs_count"]
+    assert all(link.url.startswith("http") for link in post.links)

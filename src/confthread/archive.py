@@ -6,6 +6,7 @@ after the last page it saved; saves are upserts keyed by (platform, uri), so sav
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from confthread.errors import ArchiveError
-from confthread.models import Author, Media, Platform, Post
+from confthread.models import Author, Counts, Link, Media, Platform, Post
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = []
@@ -79,6 +80,23 @@ def _initial_schema(db: sqlite3.Connection) -> None:
             tags TEXT NOT NULL, since TEXT, until TEXT, outcome TEXT, summary TEXT
         );
         CREATE TABLE cursors (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+        """,
+    )
+
+
+@migration
+def _links_counts_labels_deletions(db: sqlite3.Connection) -> None:
+    """What the digest needs beyond the first slice: shared links, engagement, labels, and deletions."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE posts ADD COLUMN links TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE posts ADD COLUMN counts TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE posts ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE posts ADD COLUMN original_url TEXT;
+        -- Set when the source says the post is gone: it stays out of every digest from then on.
+        ALTER TABLE posts ADD COLUMN deleted_at TEXT;
+        ALTER TABLE authors ADD COLUMN links TEXT NOT NULL DEFAULT '[]'
         """,
     )
 
@@ -229,10 +247,10 @@ class Archive:
     def _save_record(db: sqlite3.Connection, record: Record, seen: str) -> int:
         post, author = record.post, record.post.author
         db.execute(
-            "INSERT INTO authors (platform, id, handle, name, url, avatar, opted_out) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET handle = excluded.handle, "
+            "INSERT INTO authors (platform, id, handle, name, url, avatar, opted_out, links) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET handle = excluded.handle, "
             "name = excluded.name, url = excluded.url, avatar = excluded.avatar, "
-            "opted_out = excluded.opted_out",
+            "opted_out = excluded.opted_out, links = excluded.links",
             (
                 author.platform,
                 author.id,
@@ -241,6 +259,7 @@ class Archive:
                 author.url,
                 author.avatar,
                 int(author.opted_out),
+                json.dumps(list(author.links)),
             ),
         )
         unresolved = post.reply_to is None and record.parent_local_id is not None
@@ -252,13 +271,16 @@ class Archive:
         db.execute(
             "INSERT INTO posts (platform, uri, url, author_id, created_at, text, html, reply_to, "
             "quote_of, tags, language, content_warning, raw, first_seen, last_seen, parent_source, "
-            "parent_local_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "parent_local_id, links, counts, labels, original_url) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO UPDATE SET url = excluded.url, author_id = excluded.author_id, "
             "created_at = excluded.created_at, text = excluded.text, html = excluded.html, "
             "reply_to = coalesce(excluded.reply_to, posts.reply_to), "
             "quote_of = coalesce(excluded.quote_of, posts.quote_of), tags = excluded.tags, "
             "language = excluded.language, content_warning = excluded.content_warning, "
-            "raw = excluded.raw, last_seen = excluded.last_seen, "
+            "raw = excluded.raw, last_seen = excluded.last_seen, links = excluded.links, "
+            "counts = excluded.counts, labels = excluded.labels, original_url = excluded.original_url, "
+            "deleted_at = NULL, "
             "parent_source = iif(posts.reply_to IS NULL, excluded.parent_source, NULL), "
             "parent_local_id = iif(posts.reply_to IS NULL, excluded.parent_local_id, NULL)",
             (
@@ -278,6 +300,10 @@ class Archive:
                 seen,
                 seen,
                 *waiting,
+                json.dumps([dataclasses.asdict(link) for link in post.links]),
+                json.dumps(dataclasses.asdict(post.counts)),
+                json.dumps(list(post.labels)),
+                post.original_url,
             ),
         )
         db.execute("DELETE FROM media WHERE platform = ? AND post_uri = ?", (post.platform, post.uri))
@@ -295,6 +321,19 @@ class Archive:
                 (record.source, record.local_id, post.platform, post.uri),
             )
         return 0 if known else 1
+
+    def mark_deleted(self, platform: Platform, uris: Iterable[str], now: datetime) -> None:
+        """The source says these posts are gone: their words go too; only the fact of the uri stays."""
+        uris = list(uris)
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE posts SET deleted_at = ?, text = '', html = '', raw = '{}', links = '[]' "
+                "WHERE platform = ? AND uri = ? AND deleted_at IS NULL",
+                [(timestamp(now), platform, uri) for uri in uris],
+            )
+            db.executemany(
+                "DELETE FROM media WHERE platform = ? AND post_uri = ?", [(platform, uri) for uri in uris]
+            )
 
     # -- collection bookkeeping -------------------------------------------------------------------
 
@@ -376,9 +415,15 @@ class Archive:
                 Media(url=row["url"], alt=row["alt"], kind=row["kind"], preview_url=row["preview_url"])
             )
         rows = self._db.execute(
-            "SELECT p.*, a.handle, a.name, a.url AS author_url, a.avatar, a.opted_out FROM posts p "
+            # A post that points at a deleted one loses the pointer: not even its uri may show.
+            "SELECT p.*, a.handle, a.name, a.url AS author_url, a.avatar, a.opted_out, "
+            "a.links AS author_links, "
+            "iif(p.reply_to IN (SELECT uri FROM posts WHERE deleted_at IS NOT NULL), NULL, p.reply_to) "
+            "AS live_reply_to, "
+            "iif(p.quote_of IN (SELECT uri FROM posts WHERE deleted_at IS NOT NULL), NULL, p.quote_of) "
+            "AS live_quote_of FROM posts p "
             "JOIN authors a ON a.platform = p.platform AND a.id = p.author_id "
-            "ORDER BY p.created_at, p.platform, p.uri"
+            "WHERE p.deleted_at IS NULL ORDER BY p.created_at, p.platform, p.uri"
         )
         return [_post_from_row(row, media.get((row["platform"], row["uri"]), [])) for row in rows]
 
@@ -412,6 +457,7 @@ def _post_from_row(row: sqlite3.Row, media: list[Media]) -> Post:
         url=row["author_url"],
         avatar=row["avatar"],
         opted_out=bool(row["opted_out"]),
+        links=tuple(json.loads(row["author_links"])),
     )
     return Post(
         platform=platform,
@@ -421,10 +467,14 @@ def _post_from_row(row: sqlite3.Row, media: list[Media]) -> Post:
         text=row["text"],
         html=row["html"],
         url=row["url"],
-        reply_to=row["reply_to"],
-        quote_of=row["quote_of"],
+        reply_to=row["live_reply_to"],
+        quote_of=row["live_quote_of"],
         media=tuple(media),
         tags=tuple(json.loads(row["tags"])),
         language=row["language"],
         content_warning=row["content_warning"],
+        links=tuple(Link(**link) for link in json.loads(row["links"])),
+        counts=Counts(**json.loads(row["counts"])),
+        labels=tuple(json.loads(row["labels"])),
+        original_url=row["original_url"],
     )

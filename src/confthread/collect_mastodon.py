@@ -120,6 +120,7 @@ class MastodonHarvest:
         """
         context = self.client.context(tagged.local_id)
         if context is None:
+            self.archive.mark_deleted("mastodon", [tagged.uri], self.now())
             return
         ancestors, descendants = context
         tree = _by_uri([*ancestors, *descendants])

@@ -25,6 +25,8 @@ class Author:
     url: str | None = None
     avatar: str | None = None
     opted_out: bool = False
+    # Links from the profile (fields, bio): how one person's accounts on two platforms are recognised.
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,26 @@ class Media:
     alt: str = ""
     kind: str = "image"
     preview_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link a post shares; title and description come from the platform's link card when it made one."""
+
+    url: str
+    title: str | None = None
+    description: str | None = None
+    image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Engagement as the platform reported it when the post was last collected."""
+
+    replies: int = 0
+    reposts: int = 0
+    likes: int = 0
+    quotes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +80,11 @@ class Post:
     tags: tuple[str, ...] = ()
     language: str | None = None
     content_warning: str = ""
+    links: tuple[Link, ...] = ()
+    counts: Counts = Counts()
+    labels: tuple[str, ...] = ()
+    # Where a bridged copy came from (Bridgy Fed's `bridgyOriginalUrl`, or the original's link).
+    original_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:
@@ -71,6 +98,8 @@ class ThreadEntry:
     post: Post
     depth: int = 0
     withheld_replies: int = 0
+    # Other copies of the same post (cross-posts, bridged copies), shown once here.
+    also_at: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

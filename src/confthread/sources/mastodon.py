@@ -22,7 +22,7 @@ from mastodon import (
 )
 
 from confthread.errors import SourceError
-from confthread.models import Author, Media, Post
+from confthread.models import Author, Counts, Link, Media, Post
 from confthread.sanitise import html_to_text
 from confthread.sources.http import USER_AGENT, RecordingSession, RetryPolicy
 
@@ -55,6 +55,16 @@ def parse_account(account: Mapping[str, Any], instance: str) -> Author:
         url=account.get("url"),
         avatar=account.get("avatar_static") or account.get("avatar"),
         opted_out=bool(account.get("noindex")) or bool(_OPT_OUT_TAGS.search(note)),
+        links=tuple(
+            dict.fromkeys(
+                href
+                for html in [
+                    str(account.get("note") or ""),
+                    *(str(f.get("value") or "") for f in account.get("fields") or ()),
+                ]
+                for href in _hrefs(html)
+            )
+        ),
     )
 
 
@@ -83,7 +93,41 @@ def parse_status(status: Mapping[str, Any], *, instance: str, uris: Mapping[str,
         tags=tuple(str(tag["name"]).casefold() for tag in status.get("tags") or ()),
         language=status.get("language"),
         content_warning=str(status.get("spoiler_text") or ""),
+        links=_links(html, status.get("card")),
+        counts=Counts(
+            replies=int(status.get("replies_count") or 0),
+            reposts=int(status.get("reblogs_count") or 0),
+            likes=int(status.get("favourites_count") or 0),
+            quotes=int(status.get("quotes_count") or 0),
+        ),
     )
+
+
+def _hrefs(html: str) -> list[str]:
+    """Web links in markup, leaving out mentions and hashtags, which link to profiles and tag pages."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [
+        str(anchor["href"])
+        for anchor in soup.find_all("a", href=True)
+        if str(anchor["href"]).startswith(("http://", "https://"))
+        and not {"mention", "hashtag"} & set(anchor.get("class") or ())
+    ]
+
+
+def _links(html: str, card: Mapping[str, Any] | None) -> tuple[Link, ...]:
+    """The card first, with its title; then any other link in the text."""
+    links: dict[str, Link] = {}
+    if card and card.get("url"):
+        url = str(card["url"])
+        links[url] = Link(
+            url=url,
+            title=card.get("title") or None,
+            description=card.get("description") or None,
+            image=card.get("image") or None,
+        )
+    for href in _hrefs(html):
+        links.setdefault(href, Link(url=href))
+    return tuple(links.values())
 
 
 def _media(item: Mapping[str, Any]) -> Media:
