@@ -23,3 +23,8 @@ def recordings(platform: str) -> dict[str, Any]:
     }
     assert found, f"no recordings under {folder}: the shared/ folder must sit beside the checkout"
     return found
+
+
+def original(platform: str, name: str) -> Any:
+    """A byte-for-byte copy of another project's recording (originals/), as JSON."""
+    return json.loads((REAL_API.parent / "originals" / platform / name).read_text())

@@ -161,15 +161,29 @@ def test_quiet_collect_prints_nothing(capsys: pytest.CaptureFixture[str], tmp_pa
     assert (status, out, err) == (0, "", "")
 
 
-def test_bluesky_left_on_is_a_notice_not_a_failure(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+def test_bluesky_without_a_login_fails_alone_and_says_what_to_set(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    instance = Instance("a.example")
-    with serve_mastodon(instance.statuses) as server:
+    monkeypatch.delenv("CONFTHREAD_BLUESKY_HANDLE", raising=False)
+    monkeypatch.delenv("CONFTHREAD_BLUESKY_APP_PASSWORD", raising=False)
+    with serve_mastodon(one_post_instance().statuses) as server:
         status, _, err = invoke(
-            capsys, "collect", "demo", "--mastodon", server.url, "--archive", str(tmp_path / "a.db")
+            capsys,
+            "collect",
+            "demo",
+            "--mastodon",
+            server.url,
+            "--archive",
+            str(tmp_path / "a.db"),
+            "--bluesky",
+            "http://127.0.0.1:9",
         )
-    assert status == 0 and "note: Bluesky is not collected by this version" in err
+    assert status == 1
+    [error] = [line for line in err.splitlines() if line.startswith("confthread: error:")]
+    assert (
+        "CONFTHREAD_BLUESKY_HANDLE and CONFTHREAD_BLUESKY_APP_PASSWORD" in error and "--no-bluesky" in error
+    )
+    assert f"Mastodon {server.url}: 1 new posts" in err
 
 
 def test_every_option_has_help_and_is_in_the_readme() -> None:

@@ -322,6 +322,16 @@ class Archive:
             )
         return 0 if known else 1
 
+    def missing_quotes(self, platform: Platform) -> list[str]:
+        """Posts quoted by archived posts but not archived themselves."""
+        rows = self._db.execute(
+            "SELECT DISTINCT quote_of FROM posts p WHERE platform = ?1 AND quote_of IS NOT NULL "
+            "AND deleted_at IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM posts q WHERE q.platform = ?1 AND q.uri = p.quote_of) ORDER BY quote_of",
+            (platform,),
+        )
+        return [row[0] for row in rows]
+
     def mark_deleted(self, platform: Platform, uris: Iterable[str], now: datetime) -> None:
         """The source says these posts are gone: their words go too; only the fact of the uri stays."""
         uris = list(uris)

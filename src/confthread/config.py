@@ -17,6 +17,8 @@ DEFAULT_ARCHIVE = Path("confthread.db")
 DEFAULT_BLUESKY = "https://bsky.social"
 DEFAULT_MASTODON = "https://mastodon.social"
 MASTODON_TOKEN_VARIABLE = "CONFTHREAD_MASTODON_TOKEN"  # noqa: S105 (a variable name, not a secret)
+BLUESKY_HANDLE_VARIABLE = "CONFTHREAD_BLUESKY_HANDLE"
+BLUESKY_PASSWORD_VARIABLE = "CONFTHREAD_BLUESKY_APP_PASSWORD"  # noqa: S105 (a variable name)
 
 _TAG = re.compile(r"\w+")
 _KEYS = frozenset(
@@ -27,6 +29,7 @@ _KEYS = frozenset(
         "since",
         "until",
         "bluesky",
+        "bluesky_handle",
         "no_bluesky",
         "mastodon",
         "no_mastodon",
@@ -57,6 +60,9 @@ class Config:
     window: Window = Window()
     title: str | None = None
     bluesky: str | None = DEFAULT_BLUESKY
+    bluesky_handle: str | None = None
+    # From the environment only, and kept out of repr: an app password is a secret.
+    bluesky_password: str | None = field(default=None, repr=False)
     mastodon: tuple[str, ...] = (DEFAULT_MASTODON,)
     retries: int = 5
     timeout: float = 30.0
@@ -147,6 +153,8 @@ def build_config(
         window=window,
         title=settings.get("title"),
         bluesky=bluesky,
+        bluesky_handle=env.get(BLUESKY_HANDLE_VARIABLE) or settings.get("bluesky_handle"),
+        bluesky_password=env.get(BLUESKY_PASSWORD_VARIABLE),
         mastodon=mastodon,
         retries=_number(settings, "retries", 5, int),
         timeout=_number(settings, "timeout", 30.0, float),

@@ -1,0 +1,166 @@
+"""Bluesky into the archive: the tag searched two ways in resumable time slices, then each thread once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from confthread.archive import Archive, Pending, Record
+from confthread.collect_mastodon import THREADS_SETTLE
+from confthread.config import Window
+from confthread.report import SourceProgress
+from confthread.sources.bluesky import BlueskyClient
+from confthread.sources.bluesky_parse import mentions_tag, parse_post_view, thread_views
+
+# One query reaches about 10,000 results; past this many, the rest of the slice is asked for anew.
+SLICE_CAP = 9_000
+
+
+def _cut_short(cursor: str | None, count: int, hits_total: int | None) -> bool:
+    if cursor:
+        return count >= SLICE_CAP
+    return hits_total is not None and count < hits_total
+
+
+def sort_time(view: Mapping[str, Any]) -> datetime:
+    """What search's since/until compare: the earlier of the author's clock and the index's."""
+    post = parse_post_view(view)
+    indexed = view.get("indexedAt")
+    return min(post.created_at, datetime.fromisoformat(str(indexed))) if indexed else post.created_at
+
+
+class BlueskyHarvest:
+    """Every page is saved with its cursor, so a killed run resumes where it stopped."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        client: BlueskyClient,
+        window: Window,
+        progress: SourceProgress,
+        notify: Callable[[SourceProgress], None],
+        now: Callable[[], datetime],
+    ) -> None:
+        self.archive = archive
+        self.client = client
+        self.window = window
+        self.progress = progress
+        self.notify = notify
+        self.now = now
+        self.started = now()
+
+    def run(self, tags: Iterable[str]) -> None:
+        self.client.login()
+        for tag in tags:
+            # Search indexes tags from facets and record.tags only: a '#tag' typed without a facet is
+            # found by the plain word, so both are asked and the word's results kept only if tagged.
+            for query in (f"#{tag}", tag):
+                self._search(tag, query)
+            self._fetch_threads(tag)
+        self._fetch_quoted()
+
+    # -- search -------------------------------------------------------------------------------------
+
+    def _search(self, tag: str, query: str) -> None:
+        since, until = self.window.since, self.window.until
+        span = f"{since and since.isoformat()}|{until and until.isoformat()}"
+        key = f"bluesky|{self.client.service}|{query}|{span}"
+        state: dict[str, Any] = self.archive.cursor(key) or {}
+        if state.get("complete"):
+            # Done before: only what is newer than the newest post seen, one request when nothing is.
+            newest = state.get("newest")
+            state = {"newest": newest}
+            if newest:
+                since = max(filter(None, (since, datetime.fromisoformat(newest))))
+        upper = datetime.fromisoformat(state["until"]) if state.get("until") else until
+        cursor, count = state.get("cursor"), int(state.get("count", 0))
+        while True:
+            page = self.client.search(query, since=since, until=upper, cursor=cursor)
+            times = [sort_time(view) for view in page.posts]
+            if times and not state.get("newest"):
+                state["newest"] = max(times).isoformat()
+            count += len(page.posts)
+            cursor, restarted = page.cursor, False
+            if times and _cut_short(page.cursor, count, page.hits_total):
+                # The service stops paging one query at about 10,000 results: ask again for the rest
+                # of the slice, below the oldest post seen (the edge comes twice; saving is idempotent).
+                edge = min(times) + timedelta(milliseconds=1)
+                if upper is None or edge < upper:
+                    upper, cursor, count, restarted = edge, None, 0, True
+            done = cursor is None and not restarted
+            state.update(cursor=cursor, count=count, complete=done, until=upper and upper.isoformat())
+            kept = [view for view in page.posts if self._tagged_in_window(view, tag)]
+            self._save(kept, cursor=(key, state))
+            if done:
+                return
+
+    def _tagged_in_window(self, view: Mapping[str, Any], tag: str) -> bool:
+        post = parse_post_view(view)
+        return mentions_tag(post, tag) and post.created_at in self.window
+
+    # -- threads ------------------------------------------------------------------------------------
+
+    def _fresh_after(self) -> datetime:
+        until = self.window.until
+        return self.started if until is None else min(self.started, until + THREADS_SETTLE)
+
+    def _fetch_threads(self, tag: str) -> None:
+        fresh_after = self._fresh_after()
+        source = self.client.service
+        for tagged in self.archive.pending_contexts(
+            source, tag, self.window.since, self.window.until, fresh_after
+        ):
+            if not self.archive.context_fetched_since("bluesky", tagged.uri, source, fresh_after):
+                self._fetch_thread(tagged, fresh_after)
+
+    def _fetch_thread(self, tagged: Pending, fresh_after: datetime) -> None:
+        """The anchor's thread shows its own branch; the root's shows every reply, so both are asked."""
+        thread = self.client.thread(tagged.uri)
+        if thread is None:
+            self.archive.mark_deleted("bluesky", [tagged.uri], self.now())
+            return
+        views, gone = thread_views(thread)
+        anchor = thread.get("post") or {}
+        root = (((anchor.get("record") or {}).get("reply") or {}).get("root") or {}).get("uri")
+        if (
+            root
+            and root != tagged.uri
+            and not self.archive.context_fetched_since("bluesky", root, self.client.service, fresh_after)
+        ):
+            root_thread = self.client.thread(root)
+            if root_thread is None:
+                gone.append(root)
+            else:
+                more, more_gone = thread_views(root_thread)
+                views += more
+                gone += more_gone
+        if gone:
+            self.archive.mark_deleted("bluesky", gone, self.now())
+        self.progress.threads += 1
+        self._save(views, context_of=[tagged.uri])
+
+    def _fetch_quoted(self) -> None:
+        """Quoted posts are shown inline, so they are archived even when they are not in the thread."""
+        missing = self.archive.missing_quotes("bluesky")
+        if missing:
+            self._save(self.client.posts(missing))
+
+    # -- saving -------------------------------------------------------------------------------------
+
+    def _save(
+        self,
+        views: Sequence[Mapping[str, Any]],
+        *,
+        cursor: tuple[str, dict[str, Any]] | None = None,
+        context_of: list[str] | None = None,
+    ) -> None:
+        unique = {str(view["uri"]): view for view in views}
+        source = self.client.service
+        records = [Record(parse_post_view(view), view, source, local_id=uri) for uri, view in unique.items()]
+        threads = None if context_of is None else (source, [*context_of, *unique])
+        self.progress.posts += self.archive.save(
+            records, now=self.now(), cursor=cursor, context_of=threads, platform="bluesky"
+        )
+        self.progress.pages += cursor is not None
+        self.notify(self.progress)
