@@ -322,6 +322,18 @@ class Archive:
             )
         return 0 if known else 1
 
+    def thread_uris(self, platform: Platform, root: str) -> set[str]:
+        """The archived posts below `root` (and root itself), following replies down."""
+        rows = self._db.execute(
+            "WITH RECURSIVE below(uri) AS (SELECT ?2 UNION "
+            "SELECT p.uri FROM posts p JOIN below b ON p.reply_to = b.uri "
+            "WHERE p.platform = ?1 AND p.deleted_at IS NULL) "
+            "SELECT uri FROM below "
+            "WHERE uri IN (SELECT uri FROM posts WHERE platform = ?1 AND deleted_at IS NULL)",
+            (platform, root),
+        )
+        return {row[0] for row in rows}
+
     def missing_quotes(self, platform: Platform) -> list[str]:
         """Posts quoted by archived posts but not archived themselves."""
         rows = self._db.execute(
@@ -455,6 +467,18 @@ class Archive:
             keep = [i for i, column in enumerate(columns) if column not in skip]
             tables[name] = sorted(tuple(row[i] for i in keep) for row in rows)
         return tables
+
+    # -- added for the blogs source (issue 4): read-only ------------------------------------------
+
+    def seen_at(self, source: str) -> dict[str, str]:
+        """Local id -> uri of every post `source` knows: for blogs, each shared link -> its write-up.
+
+        Linked write-ups are saved with source "web" and the link as shared as their local id, so a
+        digest can put a write-up beside the posts that shared it, and a later collect need not fetch
+        the link again.
+        """
+        rows = self._db.execute("SELECT local_id, uri FROM sightings WHERE source = ?", (source,))
+        return {row["local_id"]: row["uri"] for row in rows}
 
 
 def _post_from_row(row: sqlite3.Row, media: list[Media]) -> Post:

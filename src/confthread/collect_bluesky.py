@@ -17,9 +17,9 @@ from confthread.sources.bluesky_parse import mentions_tag, parse_post_view, thre
 SLICE_CAP = 9_000
 
 
-def _cut_short(cursor: str | None, count: int, hits_total: int | None) -> bool:
+def _cut_short(cursor: str | None, count: int, hits_total: int | None, slice_cap: int) -> bool:
     if cursor:
-        return count >= SLICE_CAP
+        return count >= slice_cap
     return hits_total is not None and count < hits_total
 
 
@@ -41,7 +41,10 @@ class BlueskyHarvest:
         progress: SourceProgress,
         notify: Callable[[SourceProgress], None],
         now: Callable[[], datetime],
+        *,
+        slice_cap: int = SLICE_CAP,
     ) -> None:
+        self.slice_cap = slice_cap
         self.archive = archive
         self.client = client
         self.window = window
@@ -82,14 +85,17 @@ class BlueskyHarvest:
                 state["newest"] = max(times).isoformat()
             count += len(page.posts)
             cursor, restarted = page.cursor, False
-            if times and _cut_short(page.cursor, count, page.hits_total):
+            if times and _cut_short(page.cursor, count, page.hits_total, self.slice_cap):
                 # The service stops paging one query at about 10,000 results: ask again for the rest
                 # of the slice, below the oldest post seen (the edge comes twice; saving is idempotent).
                 edge = min(times) + timedelta(milliseconds=1)
                 if upper is None or edge < upper:
                     upper, cursor, count, restarted = edge, None, 0, True
             done = cursor is None and not restarted
-            state.update(cursor=cursor, count=count, complete=done, until=upper and upper.isoformat())
+            if done:
+                state = {"complete": True, "newest": state.get("newest")}
+            else:
+                state.update(cursor=cursor, count=count, until=upper and upper.isoformat())
             kept = [view for view in page.posts if self._tagged_in_window(view, tag)]
             self._save(kept, cursor=(key, state))
             if done:
@@ -122,11 +128,10 @@ class BlueskyHarvest:
             return
         views, gone = thread_views(thread)
         anchor = thread.get("post") or {}
-        root = (((anchor.get("record") or {}).get("reply") or {}).get("root") or {}).get("uri")
-        if (
-            root
-            and root != tagged.uri
-            and not self.archive.context_fetched_since("bluesky", root, self.client.service, fresh_after)
+        root = (((anchor.get("record") or {}).get("reply") or {}).get("root") or {}).get("uri") or tagged.uri
+        source = self.client.service
+        if root != tagged.uri and not self.archive.context_fetched_since(
+            "bluesky", root, source, fresh_after
         ):
             root_thread = self.client.thread(root)
             if root_thread is None:
@@ -135,10 +140,23 @@ class BlueskyHarvest:
                 more, more_gone = thread_views(root_thread)
                 views += more
                 gone += more_gone
+        gone += self._vanished(root, {str(view["uri"]) for view in views} | set(gone))
         if gone:
             self.archive.mark_deleted("bluesky", gone, self.now())
         self.progress.threads += 1
         self._save(views, context_of=[tagged.uri])
+
+    def _vanished(self, root: str, seen: set[str]) -> list[str]:
+        """Posts archived in this thread before but absent now: deleted, unless getPosts still has them.
+
+        A deleted reply simply drops out of its thread (and takes its replies with it), so absence is
+        asked about, not assumed.
+        """
+        missing = sorted(self.archive.thread_uris("bluesky", root) - seen)
+        if not missing:
+            return []
+        still_there = {str(view["uri"]) for view in self.client.posts(missing)}
+        return [uri for uri in missing if uri not in still_there]
 
     def _fetch_quoted(self) -> None:
         """Quoted posts are shown inline, so they are archived even when they are not in the thread."""

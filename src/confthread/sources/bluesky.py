@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import httpx
 from atproto import Client, models
 from atproto_client.exceptions import (
     BadRequestError,
@@ -28,6 +29,9 @@ POSTS_PER_CALL = 25
 THREAD_DEPTH = 1000
 # Longer than this, a rate limit is better reported than slept through.
 LONGEST_WAIT = 300.0
+
+# What the service says when a session's token is stale or revoked: a fresh login may cure it.
+TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired"})
 
 T = TypeVar("T")
 
@@ -51,8 +55,10 @@ class BlueskyClient:
         policy: RetryPolicy | None = None,
         sessions: SessionStore | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        page_size: int = SEARCH_PAGE,
     ) -> None:
         self.service = service
+        self.page_size = page_size
         self._handle = handle
         self._password = password
         self._policy = policy or RetryPolicy()
@@ -100,7 +106,7 @@ class BlueskyClient:
         params = models.AppBskyFeedSearchPosts.Params(
             q=query,
             sort="latest",
-            limit=SEARCH_PAGE,
+            limit=self.page_size,
             cursor=cursor,
             since=_iso(since),
             until=_iso(until),
@@ -142,12 +148,14 @@ class BlueskyClient:
         try:
             return self._retrying(what, call)
         except _Expired:
-            # A kept session that can no longer be refreshed: one fresh login, then the call again.
+            # A kept session the service no longer honours: one fresh login, then the call again.
             self._sessions.forget(self.service, self._handle or "")
             self._password_login()
-            return self._retrying(what, call)
+            return self._retrying(what, call, renew=False)
 
-    def _retrying(self, what: str, call: Callable[[], T], *, refused: str | None = None) -> T:
+    def _retrying(
+        self, what: str, call: Callable[[], T], *, refused: str | None = None, renew: bool = True
+    ) -> T:
         attempts = self._policy.attempts
         for attempt in range(attempts + 1):
             try:
@@ -168,14 +176,16 @@ class BlueskyClient:
             except UnauthorizedError as error:
                 if refused is not None:
                     raise SourceError(refused) from None
-                if _error_name(error) == "ExpiredToken":
+                if renew and _error_name(error) in TOKEN_ERRORS:
                     raise _Expired from None
                 raise SourceError(
                     f"Bluesky {self.service} refused {what} ({_refusal(error)}); "
                     "check the login and --bluesky"
                 ) from None
-            except (NetworkError, RequestException) as error:
-                status = error.response.status_code if error.response is not None else None
+            except (NetworkError, RequestException, httpx.TransportError) as error:
+                # A dropped connection reaches us as httpx's own error: the SDK maps only some.
+                response = getattr(error, "response", None)
+                status = response.status_code if isinstance(error, RequestErrorBase) and response else None
                 if status is not None and status < 500 and status not in {409, 413}:
                     raise SourceError(
                         f"Bluesky {self.service} answered {what} with HTTP {status}; check --bluesky"
