@@ -291,3 +291,27 @@ def test_a_post_deleted_at_the_source_leaves_the_digest_on_the_next_collect(tmp_
     digest = render_json(load_digest(tmp_path / "a.db", now=NOW))
     assert "/statuses/q" not in digest and "Post q " not in digest
     assert "r1" in uris(tmp_path / "a.db") and "q" not in uris(tmp_path / "a.db")
+
+
+def test_a_deleted_reply_is_noticed_and_its_replies_stay(tmp_path: Path) -> None:
+    home, other = event()
+    during = datetime(2026, 6, 11, 12, tzinfo=UTC)
+    with serve_mastodon(home.statuses) as a, serve_mastodon(other.statuses) as b:
+        config = build_config(
+            {
+                "tags": ["ukmedlibs"],
+                "archive": tmp_path / "a.db",
+                "since": "2026-06-10",
+                "until": "2026-06-13",
+                "mastodon": [a.url, b.url],
+                "no_bluesky": True,
+            },
+            {},
+        )
+        collect(config, policy=FAST, now=lambda: during)
+        # "aside" answers live3 and is answered by "answer": deleting it hides "answer" from the tree too.
+        a.handler = mastodon_handler([s for s in home.statuses if not s["uri"].endswith("/aside")])
+        later = during + timedelta(hours=1)
+        assert not collect(config, policy=FAST, now=lambda: later).failed
+    assert "aside" not in uris(tmp_path / "a.db")
+    assert {"answer", "live3"} <= uris(tmp_path / "a.db")

@@ -334,6 +334,17 @@ class Archive:
         )
         return {row[0] for row in rows}
 
+    def local_ids(self, source: str, uris: Iterable[str]) -> dict[str, str]:
+        """uri -> the id `source` knows it by, for the uris that source has shown."""
+        found: dict[str, str] = {}
+        for uri in uris:
+            row = self._db.execute(
+                "SELECT local_id FROM sightings WHERE source = ? AND uri = ?", (source, uri)
+            ).fetchone()
+            if row:
+                found[uri] = row[0]
+        return found
+
     def missing_quotes(self, platform: Platform) -> list[str]:
         """Posts quoted by archived posts but not archived themselves."""
         rows = self._db.execute(

@@ -124,15 +124,29 @@ class MastodonHarvest:
             return
         ancestors, descendants = context
         tree = _by_uri([*ancestors, *descendants])
+        root_uri = tagged.uri
         if ancestors:
             root = self._climb(ancestors[0], tree)
+            root_uri = str(root["uri"])
             if not self.archive.context_fetched_since(
-                "mastodon", str(root["uri"]), self.client.instance, fresh_after
+                "mastodon", root_uri, self.client.instance, fresh_after
             ):
                 self._add_descendants(root, tree)
         self._follow_cut_branches(tree)
+        self._forget_vanished(root_uri, {tagged.uri, *tree})
         self.progress.threads += 1
         self._save(list(tree.values()), context_of=[tagged.uri])
+
+    def _forget_vanished(self, root: str, seen: set[str]) -> None:
+        """A deleted reply drops out of its thread; absence is asked about, one status at a time.
+
+        Only posts this instance showed before can be asked about here.
+        """
+        missing = self.archive.thread_uris("mastodon", root) - seen
+        local = self.archive.local_ids(self.client.instance, missing)
+        gone = [uri for uri, local_id in sorted(local.items()) if not self.client.exists(local_id)]
+        if gone:
+            self.archive.mark_deleted("mastodon", gone, self.now())
 
     def _climb(self, top: Status, tree: dict[str, Status]) -> Status:
         """Guests see at most 40 ancestors, so a reply deep in a long thread may not see its root."""

@@ -211,6 +211,14 @@ class MastodonClient:
         body: dict[str, list[Status]] = self._session.last_json()
         return body.get("ancestors", []), body.get("descendants", [])
 
+    def exists(self, local_id: str) -> bool:
+        """Whether the instance still shows a status: deleted and newly private ones answer 404."""
+        try:
+            self._call(f"status {local_id}", lambda: self._api.status(local_id), gone_ok=True)
+        except _Gone:
+            return False
+        return True
+
     def close(self) -> None:
         self._session.close()
 
