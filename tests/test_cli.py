@@ -15,7 +15,7 @@ from rich.console import Console
 from confthread.cli import ProgressDisplay, cli, main
 from confthread.replay.mastodon import serve_mastodon
 from confthread.report import SourceProgress
-from tests.mastodon_data import Instance
+from confthread.replay.build_mastodon import Instance
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 

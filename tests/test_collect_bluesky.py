@@ -21,7 +21,7 @@ from confthread.report import CollectReport, SourceProgress
 from confthread.sources.bluesky import BlueskyClient
 from confthread.sources.bluesky_session import SessionStore
 from confthread.sources.http import RetryPolicy
-from tests.bluesky_data import Network
+from confthread.replay.build_bluesky import Network
 
 FAST = RetryPolicy(attempts=2, backoff=0.01, timeout=5)
 NOW = datetime(2026, 6, 20, tzinfo=UTC)

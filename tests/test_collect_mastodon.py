@@ -18,7 +18,7 @@ from confthread.replay.mastodon import mastodon_handler, serve_mastodon
 from confthread.replay.server import Fault, ReplayServer
 from confthread.report import CollectReport, SourceProgress
 from confthread.sources.http import RetryPolicy
-from tests.mastodon_data import Instance
+from confthread.replay.build_mastodon import Instance
 
 FAST = RetryPolicy(attempts=2, backoff=0.01, timeout=5)
 NOW = datetime(2026, 6, 20, tzinfo=UTC)  # the event is over and settled

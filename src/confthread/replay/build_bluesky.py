@@ -1,4 +1,4 @@
-"""Bluesky post views in wire format, built to order, for tests that need a precise network."""
+"""Bluesky post views in wire format built to order, for tests and benchmarks that need a precise network."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Statuses in Mastodon's wire format, built to order, for tests that need a precise instance."""
+"""Mastodon statuses in wire format built to order, for tests and benchmarks that need a precise instance."""
 
 from __future__ import annotations
 
