@@ -118,6 +118,7 @@ class Pending:
 
     uri: str
     local_id: str
+    is_reply: bool = False
 
 
 def timestamp(moment: datetime) -> str:
@@ -334,6 +335,14 @@ class Archive:
         )
         return {row[0] for row in rows}
 
+    def fresh_contexts(self, platform: Platform, source: str, moment: datetime) -> set[str]:
+        """Posts whose thread `source` has shown since `moment`."""
+        rows = self._db.execute(
+            "SELECT uri FROM contexts WHERE platform = ? AND source = ? AND fetched_at >= ?",
+            (platform, source, timestamp(moment)),
+        )
+        return {row[0] for row in rows}
+
     def local_ids(self, source: str, uris: Iterable[str]) -> dict[str, str]:
         """uri -> the id `source` knows it by, for the uris that source has shown."""
         found: dict[str, str] = {}
@@ -387,7 +396,8 @@ class Archive:
         Oldest first, so a thread's root is fetched before its replies, which it then covers.
         """
         rows = self._db.execute(
-            "SELECT p.uri, s.local_id FROM posts p "
+            "SELECT p.uri, s.local_id, (p.reply_to IS NOT NULL OR p.parent_local_id IS NOT NULL) AS is_reply "
+            "FROM posts p "
             "JOIN sightings s ON s.platform = p.platform AND s.uri = p.uri AND s.source = ?1 "
             "LEFT JOIN contexts c ON c.platform = p.platform AND c.uri = p.uri AND c.source = ?1 "
             "WHERE EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?2) "
@@ -401,7 +411,7 @@ class Archive:
                 timestamp(fresh_after),
             ),
         )
-        return [Pending(row["uri"], row["local_id"]) for row in rows]
+        return [Pending(row["uri"], row["local_id"], bool(row["is_reply"])) for row in rows]
 
     def context_fetched_since(self, platform: Platform, uri: str, source: str, moment: datetime) -> bool:
         row = self._db.execute(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from confthread.archive import Archive, Pending, Record
-from confthread.collect_mastodon import THREADS_SETTLE
+from confthread.collect_mastodon import THREAD_WORKERS, THREADS_SETTLE
 from confthread.config import Window
+from confthread.fanout import fan_out
 from confthread.report import SourceProgress
 from confthread.sources.bluesky import BlueskyClient
 from confthread.sources.bluesky_parse import mentions_tag, parse_post_view, thread_views
@@ -28,6 +31,16 @@ def sort_time(view: Mapping[str, Any]) -> datetime:
     post = parse_post_view(view)
     indexed = view.get("indexedAt")
     return min(post.created_at, datetime.fromisoformat(str(indexed))) if indexed else post.created_at
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    """What the network said of one tagged post's thread; `views` is None when the post is gone."""
+
+    tagged: Pending
+    views: list[Mapping[str, Any]] | None
+    root: str
+    gone: list[str]
 
 
 class BlueskyHarvest:
@@ -112,39 +125,55 @@ class BlueskyHarvest:
         return self.started if until is None else min(self.started, until + THREADS_SETTLE)
 
     def _fetch_threads(self, tag: str) -> None:
+        """Threads are fetched THREAD_WORKERS at a time, roots first; each is saved once complete."""
         fresh_after = self._fresh_after()
         source = self.client.service
-        for tagged in self.archive.pending_contexts(
+        pending = self.archive.pending_contexts(
             source, tag, self.window.since, self.window.until, fresh_after
-        ):
-            if not self.archive.context_fetched_since("bluesky", tagged.uri, source, fresh_after):
-                self._fetch_thread(tagged, fresh_after)
+        )
+        covered = self.archive.fresh_contexts("bluesky", source, fresh_after)
+        claimed: set[str] = set()
+        lock = threading.Lock()
 
-    def _fetch_thread(self, tagged: Pending, fresh_after: datetime) -> None:
-        """The anchor's thread shows its own branch; the root's shows every reply, so both are asked."""
-        thread = self.client.thread(tagged.uri)
-        if thread is None:
-            self.archive.mark_deleted("bluesky", [tagged.uri], self.now())
-            return
-        views, gone = thread_views(thread)
-        anchor = thread.get("post") or {}
-        root = (((anchor.get("record") or {}).get("reply") or {}).get("root") or {}).get("uri") or tagged.uri
-        source = self.client.service
-        if root != tagged.uri and not self.archive.context_fetched_since(
-            "bluesky", root, source, fresh_after
-        ):
-            root_thread = self.client.thread(root)
-            if root_thread is None:
-                gone.append(root)
-            else:
-                more, more_gone = thread_views(root_thread)
-                views += more
-                gone += more_gone
-        gone += self._vanished(root, {str(view["uri"]) for view in views} | set(gone))
-        if gone:
-            self.archive.mark_deleted("bluesky", gone, self.now())
-        self.progress.threads += 1
-        self._save(views, context_of=[tagged.uri])
+        def gather(tagged: Pending) -> _Gathered:
+            """The anchor's thread shows its own branch; the root's shows every reply: both are asked."""
+            thread = self.client.thread(tagged.uri)
+            if thread is None:
+                return _Gathered(tagged, None, tagged.uri, [])
+            views, gone = thread_views(thread)
+            anchor = thread.get("post") or {}
+            root = (((anchor.get("record") or {}).get("reply") or {}).get("root") or {}).get(
+                "uri"
+            ) or tagged.uri
+            with lock:
+                mine = root != tagged.uri and root not in covered and root not in claimed
+                claimed.add(root)
+            if mine:
+                root_thread = self.client.thread(root)
+                if root_thread is None:
+                    gone.append(root)
+                else:
+                    more, more_gone = thread_views(root_thread)
+                    views += more
+                    gone += more_gone
+            return _Gathered(tagged, views, root, gone)
+
+        def store(found: _Gathered) -> None:
+            if found.views is None:
+                self.archive.mark_deleted("bluesky", [found.tagged.uri], self.now())
+                return
+            seen = {str(view["uri"]) for view in found.views}
+            gone = found.gone + self._vanished(found.root, seen | set(found.gone))
+            if gone:
+                self.archive.mark_deleted("bluesky", gone, self.now())
+            self.progress.threads += 1
+            self._save(found.views, context_of=[found.tagged.uri])
+            with lock:
+                covered.update(seen)
+                covered.add(found.tagged.uri)
+
+        for wave in ([t for t in pending if not t.is_reply], [t for t in pending if t.is_reply]):
+            fan_out(wave, gather, store, workers=THREAD_WORKERS, skip=lambda tagged: tagged.uri in covered)
 
     def _vanished(self, root: str, seen: set[str]) -> list[str]:
         """Posts archived in this thread before but absent now: deleted, unless getPosts still has them.

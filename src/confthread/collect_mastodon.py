@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from confthread.archive import Archive, Pending, Record
 from confthread.config import Window
+from confthread.fanout import fan_out
 from confthread.report import SourceProgress
 from confthread.sources.mastodon import MastodonClient, Status, is_archivable, parse_status
 
+# Threads fetched at once from one instance: latency overlaps, while the rate limit still holds.
+THREAD_WORKERS = 4
 # A bound on the requests one thread may take beyond the usual two, whatever the data claims.
 MAX_EXTRA_CONTEXTS = 100
 # Replies keep arriving for a while after an event; until then a fetched thread may still grow.
@@ -24,6 +29,15 @@ def _by_uri(statuses: Iterable[Status]) -> dict[str, Status]:
 def snowflake(moment: datetime | None, offset: int = 0) -> str | None:
     """Mastodon ids begin with the post's time in ms, so a time bounds a page of ids."""
     return None if moment is None else str((int(moment.timestamp() * 1000) << 16) + offset)
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    """What the network said of one tagged post's thread; `tree` is None when the post is gone."""
+
+    tagged: Pending
+    tree: dict[str, Status] | None
+    root_uri: str
 
 
 class MastodonHarvest:
@@ -102,40 +116,50 @@ class MastodonHarvest:
         return self.started if until is None else min(self.started, until + THREADS_SETTLE)
 
     def _fetch_threads(self, tag: str) -> None:
+        """Threads are fetched THREAD_WORKERS at a time; each is saved as soon as it is complete."""
         fresh_after = self._fresh_after()
+        source = self.client.instance
         pending = self.archive.pending_contexts(
-            self.client.instance, tag, self.window.since, self.window.until, fresh_after
+            source, tag, self.window.since, self.window.until, fresh_after
         )
-        for tagged in pending:
-            # An earlier thread in this loop may already have brought this post in.
-            if not self.archive.context_fetched_since(
-                "mastodon", tagged.uri, self.client.instance, fresh_after
-            ):
-                self._fetch_thread(tagged, fresh_after)
+        # Posts whose thread this instance has shown since `fresh_after`, growing as threads are saved;
+        # a thread's root is claimed by the first worker to reach it, so its replies are asked once.
+        covered = self.archive.fresh_contexts("mastodon", source, fresh_after)
+        claimed: set[str] = set()
+        lock = threading.Lock()
 
-    def _fetch_thread(self, tagged: Pending, fresh_after: datetime) -> None:
-        """The whole tree: a reply's context shows only its own branch, so the root's is asked for too.
+        def gather(tagged: Pending) -> _Gathered:
+            context = self.client.context(tagged.local_id)
+            if context is None:
+                return _Gathered(tagged, None, tagged.uri)
+            ancestors, descendants = context
+            tree = _by_uri([*ancestors, *descendants])
+            root_uri = tagged.uri
+            if ancestors:
+                root = self._climb(ancestors[0], tree)
+                root_uri = str(root["uri"])
+                with lock:
+                    mine = root_uri not in covered and root_uri not in claimed
+                    claimed.add(root_uri)
+                if mine:
+                    self._add_descendants(root, tree)
+            self._follow_cut_branches(tree)
+            return _Gathered(tagged, tree, root_uri)
 
-        The tagged post itself is already archived from the timeline; its context holds the rest.
-        """
-        context = self.client.context(tagged.local_id)
-        if context is None:
-            self.archive.mark_deleted("mastodon", [tagged.uri], self.now())
-            return
-        ancestors, descendants = context
-        tree = _by_uri([*ancestors, *descendants])
-        root_uri = tagged.uri
-        if ancestors:
-            root = self._climb(ancestors[0], tree)
-            root_uri = str(root["uri"])
-            if not self.archive.context_fetched_since(
-                "mastodon", root_uri, self.client.instance, fresh_after
-            ):
-                self._add_descendants(root, tree)
-        self._follow_cut_branches(tree)
-        self._forget_vanished(root_uri, {tagged.uri, *tree})
-        self.progress.threads += 1
-        self._save(list(tree.values()), context_of=[tagged.uri])
+        def store(found: _Gathered) -> None:
+            if found.tree is None:
+                self.archive.mark_deleted("mastodon", [found.tagged.uri], self.now())
+                return
+            self._forget_vanished(found.root_uri, {found.tagged.uri, *found.tree})
+            self.progress.threads += 1
+            self._save(list(found.tree.values()), context_of=[found.tagged.uri])
+            with lock:
+                covered.update(found.tree)
+                covered.add(found.tagged.uri)
+
+        # Roots first: their threads hold most tagged replies, which then need no request of their own.
+        for wave in ([t for t in pending if not t.is_reply], [t for t in pending if t.is_reply]):
+            fan_out(wave, gather, store, workers=THREAD_WORKERS, skip=lambda tagged: tagged.uri in covered)
 
     def _forget_vanished(self, root: str, seen: set[str]) -> None:
         """A deleted reply drops out of its thread; absence is asked about, one status at a time.
