@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from confthread.errors import ArchiveError
 from confthread.models import Author, Counts, Link, Media, Platform, Post
@@ -101,6 +102,25 @@ def _links_counts_labels_deletions(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def _source_ranks(db: sqlite3.Connection) -> None:
+    """Which source a row came from, so that copies of one post from several sources settle the same
+    way whatever order they arrive in; '~' sorts after every rank, so old rows yield to the next save."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE posts ADD COLUMN source_rank TEXT NOT NULL DEFAULT '~';
+        ALTER TABLE authors ADD COLUMN source_rank TEXT NOT NULL DEFAULT '~'
+        """,
+    )
+
+
+def _rank(uri: str, source: str) -> str:
+    """A post's or account's home instance ranks first; other sources in a fixed order."""
+    home = urlsplit(uri).hostname == urlsplit(source).hostname
+    return f"{0 if home else 1}|{source}"
+
+
 @dataclass(frozen=True)
 class Record:
     """A parsed post with the payload it came from and where it was seen."""
@@ -179,6 +199,8 @@ class Archive:
             )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Sources save side by side, each on its own connection: a writer waits its turn.
+        self._db.execute("PRAGMA busy_timeout = 60000")
         for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
             with self._transaction():
                 step(self._db)
@@ -246,12 +268,17 @@ class Archive:
 
     @staticmethod
     def _save_record(db: sqlite3.Connection, record: Record, seen: str) -> int:
+        """Upsert one post; when sources disagree, the post's home instance wins, then a fixed order.
+
+        Sources save side by side, so "last write wins" would make the archive depend on timing.
+        """
         post, author = record.post, record.post.author
         db.execute(
-            "INSERT INTO authors (platform, id, handle, name, url, avatar, opted_out, links) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET handle = excluded.handle, "
+            "INSERT INTO authors (platform, id, handle, name, url, avatar, opted_out, links, source_rank) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET handle = excluded.handle, "
             "name = excluded.name, url = excluded.url, avatar = excluded.avatar, "
-            "opted_out = excluded.opted_out, links = excluded.links",
+            "opted_out = excluded.opted_out, links = excluded.links, source_rank = excluded.source_rank "
+            "WHERE excluded.source_rank <= authors.source_rank",
             (
                 author.platform,
                 author.id,
@@ -261,6 +288,7 @@ class Archive:
                 author.avatar,
                 int(author.opted_out),
                 json.dumps(list(author.links)),
+                _rank(author.id, record.source),
             ),
         )
         unresolved = post.reply_to is None and record.parent_local_id is not None
@@ -268,22 +296,22 @@ class Archive:
         known = db.execute(
             "SELECT 1 FROM posts WHERE platform = ? AND uri = ?", (post.platform, post.uri)
         ).fetchone()
-        # A parent or quote resolved once stays resolved when another page sees the post without it.
-        db.execute(
+        written = db.execute(
             "INSERT INTO posts (platform, uri, url, author_id, created_at, text, html, reply_to, "
             "quote_of, tags, language, content_warning, raw, first_seen, last_seen, parent_source, "
-            "parent_local_id, links, counts, labels, original_url) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "parent_local_id, links, counts, labels, original_url, source_rank) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO UPDATE SET url = excluded.url, author_id = excluded.author_id, "
             "created_at = excluded.created_at, text = excluded.text, html = excluded.html, "
             "reply_to = coalesce(excluded.reply_to, posts.reply_to), "
             "quote_of = coalesce(excluded.quote_of, posts.quote_of), tags = excluded.tags, "
             "language = excluded.language, content_warning = excluded.content_warning, "
-            "raw = excluded.raw, last_seen = excluded.last_seen, links = excluded.links, "
-            "counts = excluded.counts, labels = excluded.labels, original_url = excluded.original_url, "
-            "deleted_at = NULL, "
+            "raw = excluded.raw, links = excluded.links, counts = excluded.counts, "
+            "labels = excluded.labels, original_url = excluded.original_url, "
+            "source_rank = excluded.source_rank, "
             "parent_source = iif(posts.reply_to IS NULL, excluded.parent_source, NULL), "
-            "parent_local_id = iif(posts.reply_to IS NULL, excluded.parent_local_id, NULL)",
+            "parent_local_id = iif(posts.reply_to IS NULL, excluded.parent_local_id, NULL) "
+            "WHERE excluded.source_rank <= posts.source_rank",
             (
                 post.platform,
                 post.uri,
@@ -305,17 +333,28 @@ class Archive:
                 json.dumps(dataclasses.asdict(post.counts)),
                 json.dumps(list(post.labels)),
                 post.original_url,
+                _rank(post.uri, record.source),
             ),
+        ).rowcount
+        # Whoever wins: a parent or quote resolved by any source stays resolved, and a post served
+        # again is not deleted.
+        db.execute(
+            "UPDATE posts SET reply_to = coalesce(reply_to, ?3), quote_of = coalesce(quote_of, ?4), "
+            "parent_source = iif(coalesce(reply_to, ?3) IS NULL, parent_source, NULL), "
+            "parent_local_id = iif(coalesce(reply_to, ?3) IS NULL, parent_local_id, NULL), "
+            "deleted_at = NULL, last_seen = ?5 WHERE platform = ?1 AND uri = ?2",
+            (post.platform, post.uri, post.reply_to, post.quote_of, seen),
         )
-        db.execute("DELETE FROM media WHERE platform = ? AND post_uri = ?", (post.platform, post.uri))
-        db.executemany(
-            "INSERT INTO media (platform, post_uri, position, url, alt, kind, preview_url) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (post.platform, post.uri, position, item.url, item.alt, item.kind, item.preview_url)
-                for position, item in enumerate(post.media)
-            ],
-        )
+        if written:
+            db.execute("DELETE FROM media WHERE platform = ? AND post_uri = ?", (post.platform, post.uri))
+            db.executemany(
+                "INSERT INTO media (platform, post_uri, position, url, alt, kind, preview_url) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (post.platform, post.uri, position, item.url, item.alt, item.kind, item.preview_url)
+                    for position, item in enumerate(post.media)
+                ],
+            )
         if record.local_id is not None:
             db.execute(
                 "INSERT OR REPLACE INTO sightings (source, local_id, platform, uri) VALUES (?, ?, ?, ?)",

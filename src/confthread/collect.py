@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from pathlib import Path
 
 from confthread.archive import Archive
 from confthread.collect_bluesky import BlueskyHarvest
@@ -29,35 +31,59 @@ def _ignore(progress: SourceProgress) -> None:
     """Progress for a caller who asked for none."""
 
 
+class _Cancelled(Exception):
+    """Raised in a source's thread at its next save, once the user has interrupted the collect."""
+
+
 @dataclass(frozen=True)
-class _Job:
-    """One source's work: its counters, the walk itself, and the connection to close after."""
+class _Source:
+    """One source's counters and its walk, which runs in a thread of its own on its own connection."""
 
     progress: SourceProgress
-    run: Callable[[], None]
-    close: Callable[[], None]
+    harvest: Callable[[Archive, Notify], None]
 
 
-def _jobs(
-    config: Config,
-    archive: Archive,
-    notify: Notify,
-    now: Callable[[], datetime],
-    policy: RetryPolicy,
-    sessions: SessionStore | None,
-) -> Iterator[_Job]:
+def _sources(
+    config: Config, now: Callable[[], datetime], policy: RetryPolicy, sessions: SessionStore | None
+) -> list[_Source]:
+    found: list[_Source] = []
     if config.bluesky:
-        progress = SourceProgress(f"Bluesky {config.bluesky}")
-        bluesky = BlueskyClient(
-            config.bluesky, config.bluesky_handle, config.bluesky_password, policy=policy, sessions=sessions
-        )
-        harvest = BlueskyHarvest(archive, bluesky, config.window, progress, notify, now)
-        yield _Job(progress, partial(harvest.run, config.tags), bluesky.close)
+        service = config.bluesky
+        progress = SourceProgress(f"Bluesky {service}")
+
+        def bluesky(archive: Archive, notify: Notify, progress: SourceProgress = progress) -> None:
+            client = BlueskyClient(
+                service, config.bluesky_handle, config.bluesky_password, policy=policy, sessions=sessions
+            )
+            try:
+                BlueskyHarvest(archive, client, config.window, progress, notify, now).run(config.tags)
+            finally:
+                client.close()
+
+        found.append(_Source(progress, bluesky))
     for instance in config.mastodon:
         progress = SourceProgress(f"Mastodon {instance}")
-        mastodon = MastodonClient(instance, config.mastodon_tokens.get(instance), policy)
-        walk = MastodonHarvest(archive, mastodon, config.window, progress, notify, now)
-        yield _Job(progress, partial(walk.run, config.tags), mastodon.close)
+
+        def mastodon(
+            archive: Archive, notify: Notify, progress: SourceProgress = progress, instance: str = instance
+        ) -> None:
+            client = MastodonClient(instance, config.mastodon_tokens.get(instance), policy)
+            try:
+                MastodonHarvest(archive, client, config.window, progress, notify, now).run(config.tags)
+            finally:
+                client.close()
+
+        found.append(_Source(progress, mastodon))
+    return found
+
+
+def _run(source: _Source, path: Path, notify: Notify) -> None:
+    with Archive(path) as archive:
+        try:
+            source.harvest(archive, notify)
+        except SourceError as error:
+            source.progress.error = str(error)
+            notify(source.progress)
 
 
 def collect(
@@ -68,7 +94,7 @@ def collect(
     policy: RetryPolicy | None = None,
     sessions: SessionStore | None = None,
 ) -> CollectReport:
-    """Collect `config.tags` from every source into `config.archive`.
+    """Collect `config.tags` from every source into `config.archive`, the sources side by side.
 
     A failing source is reported, not raised: what the other sources gave is still saved.
     `policy` overrides the retries and timeout of the config; `sessions` is where a Bluesky login
@@ -79,24 +105,30 @@ def collect(
         raise UsageError("give at least one hashtag to collect, e.g. confthread collect '#ukmedlibs'")
     if not config.mastodon and not config.bluesky:
         raise UsageError("every source is switched off; drop --no-mastodon or --no-bluesky")
-    notify = progress or _ignore
-    sources: list[SourceProgress] = []
+    cancelled = threading.Event()
+
+    def notify(source: SourceProgress) -> None:
+        if cancelled.is_set():
+            raise _Cancelled
+        (progress or _ignore)(source)
+
+    sources = _sources(config, now, policy, sessions)
     with Archive(config.archive) as archive:
         run = archive.start_run(config.tags, config.window.since, config.window.until, now())
-        for job in _jobs(config, archive, notify, now, policy, sessions):
-            sources.append(job.progress)
+        with ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="confthread-source") as pool:
+            running = [pool.submit(_run, source, config.archive, notify) for source in sources]
             try:
-                job.run()
-            except SourceError as error:
-                job.progress.error = str(error)
-                notify(job.progress)
-            finally:
-                job.close()
-        report = CollectReport(tuple(sources))
+                for future in running:
+                    future.result()
+            except BaseException:
+                # Ctrl-C reaches this thread only: the sources stop at their next save.
+                cancelled.set()
+                raise
+        report = CollectReport(tuple(source.progress for source in sources))
         archive.finish_run(
             run,
             "failed" if report.failed else "complete",
-            {source.name: source.summary() for source in sources},
+            {source.name: source.summary() for source in report.sources},
             now(),
         )
     return report
