@@ -222,3 +222,25 @@ def test_a_post_deleted_at_the_source_leaves_the_digest(tmp_path: Path) -> None:
     text = render_json(load_digest(tmp_path / "a.db", now=NOW))
     assert net.uri("r1") not in text and "Post r1" not in text
     assert "Post r2" in text
+
+
+@pytest.mark.parametrize("stale", ["access", "refresh"])
+def test_a_kept_session_the_service_no_longer_honours_means_one_fresh_login(
+    tmp_path: Path, stale: str
+) -> None:
+    """Run 1 keeps a session; by run 2 the service's clock has moved on past the tokens' lives."""
+    net, deleted, blocked = network()
+    now = datetime.now(UTC)
+    # "refresh": the access token is already old by the client's own clock, so the SDK refreshes first.
+    clock = [now - timedelta(hours=3) if stale == "refresh" else now]
+    with serve_bluesky(
+        net.posts, accounts=ACCOUNT, deleted=deleted, blocked=blocked, clock=lambda: clock[0]
+    ) as server:
+        assert not run(tmp_path, "a.db", server.url).failed
+        clock[0] = now + timedelta(days=90)
+        first = len(server.requests)
+        assert not run(tmp_path, "a.db", server.url).failed
+        logins = [r for r in server.requests if r.path.endswith("createSession")]
+        refreshes = [r for r in server.requests[first:] if r.path.endswith("refreshSession")]
+    assert len(logins) == 2
+    assert len(refreshes) == (1 if stale == "refresh" else 0)

@@ -170,6 +170,9 @@ class BlueskyClient:
             except BadRequestError as error:
                 if _error_name(error) == "NotFound":
                     raise _Gone from None
+                # refreshSession answers 400 when the kept refresh token has expired or was revoked.
+                if refused is None and renew and _error_name(error) in TOKEN_ERRORS:
+                    raise _Expired from None
                 raise SourceError(
                     f"Bluesky {self.service} rejected {what} ({error}); check --bluesky"
                 ) from None
