@@ -207,5 +207,5 @@ def test_progress_shows_each_sources_counts_on_a_terminal() -> None:
         display(SourceProgress("Mastodon https://a.example", pages=2, posts=31, threads=4))
         display(SourceProgress("Mastodon https://b.example", pages=1, posts=5))
     shown = screen.getvalue()
-    assert "Mastodon https://a.example: 31 new posts from 2 timeline pages and 4 threads" in shown
+    assert "Mastodon https://a.example: 31 new posts from 2 result pages and 4 threads" in shown
     assert "Mastodon https://b.example: 5 new posts" in shown

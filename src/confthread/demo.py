@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -9,11 +10,13 @@ from pathlib import Path
 
 from confthread.api import FORMATS, write_digest
 from confthread.collect import collect
-from confthread.config import build_config
-from confthread.replay.event import load_mastodon_statuses
+from confthread.config import BLUESKY_HANDLE_VARIABLE, BLUESKY_PASSWORD_VARIABLE, build_config
+from confthread.replay.bluesky import serve_bluesky
+from confthread.replay.event import load_bluesky_posts, load_mastodon_statuses
 from confthread.replay.mastodon import serve_mastodon
 from confthread.report import CollectReport, SourceProgress
 from confthread.resources import example_event_dir
+from confthread.sources.bluesky_session import SessionStore
 from confthread.sources.http import RetryPolicy
 
 # Loopback answers at once; a fault here is a bug worth seeing quickly, not a network to wait out.
@@ -30,19 +33,37 @@ class DemoResult:
 def run_demo(out: Path, *, progress: Callable[[SourceProgress], None] | None = None) -> DemoResult:
     event = example_event_dir()
     archive = out / f"{event.name}.db"
+    bluesky = load_bluesky_posts(event)
+    [(handle, password)] = bluesky.accounts.items()
     with ExitStack() as stack:
         servers = [
             stack.enter_context(serve_mastodon(statuses))
             for statuses in load_mastodon_statuses(event).values()
         ]
-        # No environment: the demo must never send a user's real credentials anywhere.
+        service = stack.enter_context(
+            serve_bluesky(
+                bluesky.posts, accounts=bluesky.accounts, deleted=bluesky.deleted, blocked=bluesky.blocked
+            )
+        )
+        # Only the example's own account: the demo must never send a user's real credentials anywhere,
+        # nor keep its login beside theirs.
         config = build_config(
-            {"archive": archive, "mastodon": [server.url for server in servers]},
-            env={},
+            {"archive": archive, "mastodon": [server.url for server in servers], "bluesky": service.url},
+            env={BLUESKY_HANDLE_VARIABLE: handle, BLUESKY_PASSWORD_VARIABLE: password},
             event_file=event / "event.toml",
         )
-        report = collect(config, policy=DEMO_POLICY, progress=progress)
+        sessions = SessionStore(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+        report = collect(config, policy=DEMO_POLICY, progress=progress, sessions=sessions)
     digests = tuple(
-        write_digest(archive, fmt, out / f"{event.name}.{fmt}", title=config.title) for fmt in FORMATS
+        write_digest(
+            archive,
+            fmt,
+            out / f"{event.name}.{fmt}",
+            title=config.title,
+            schedule=config.schedule,
+            exclude=config.exclude,
+            timezone=config.timezone,
+        )
+        for fmt in FORMATS
     )
     return DemoResult(archive, digests, report)

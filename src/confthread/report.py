@@ -16,7 +16,7 @@ class SourceProgress:
     error: str | None = None
 
     def summary(self) -> str:
-        counts = f"{self.posts} new posts from {self.pages} timeline pages and {self.threads} threads"
+        counts = f"{self.posts} new posts from {self.pages} result pages and {self.threads} threads"
         return f"{self.name}: {counts}" + (f"; FAILED: {self.error}" if self.error else "")
 
 
