@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from confthread.archive import MIGRATIONS, Archive, Record
 from confthread.errors import ArchiveError
+from confthread.imaging import Picture
 from confthread.models import Author, Counts, Link, Media, Post
 
 NOW = datetime(2026, 6, 20, tzinfo=UTC)
@@ -149,8 +150,10 @@ def test_a_post_deleted_at_the_source_leaves_no_words_behind(tmp_path: Path) -> 
         archive.save(
             [Record(gone, {"content": "regrettable words"}, "src"), Record(kept, {}, "src")], now=NOW
         )
+        archive.keep_file("https://x.example/m.png", Picture(b"jpeg bytes", "image/jpeg", 1, 1), NOW)
         archive.mark_deleted("mastodon", ["gone"], NOW)
         assert [post.uri for post in archive.posts()] == ["kept"]
+        assert archive.file("https://x.example/m.png") is None
         assert "regrettable" not in repr(archive.dump())
         archive.save([Record(gone, {}, "src")], now=NOW)  # seen again: it was restored at the source
         assert [post.uri for post in archive.posts()] == ["gone", "kept"]

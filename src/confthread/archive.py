@@ -7,6 +7,7 @@ after the last page it saved; saves are upserts keyed by (platform, uri), so sav
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from confthread.errors import ArchiveError
+from confthread.imaging import Picture
 from confthread.models import Author, Counts, Link, Media, Platform, Post
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -111,6 +113,23 @@ def _source_ranks(db: sqlite3.Connection) -> None:
         """
         ALTER TABLE posts ADD COLUMN source_rank TEXT NOT NULL DEFAULT '~';
         ALTER TABLE authors ADD COLUMN source_rank TEXT NOT NULL DEFAULT '~'
+        """,
+    )
+
+
+@migration
+def _media_files(db: sqlite3.Connection) -> None:
+    """Pictures kept with the archive, so a digest is complete offline and after the posts are gone.
+
+    `files` says what became of each URL; `blobs` holds each picture once, however many URLs share it.
+    """
+    _run_script(
+        db,
+        """
+        CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, mime TEXT NOT NULL, width INTEGER NOT NULL,
+                            height INTEGER NOT NULL, data BLOB NOT NULL);
+        CREATE TABLE files (url TEXT PRIMARY KEY, sha256 TEXT REFERENCES blobs (sha256),
+                            error TEXT, fetched_at TEXT NOT NULL)
         """,
     )
 
@@ -393,6 +412,49 @@ class Archive:
                 found[uri] = row[0]
         return found
 
+    def wanted_files(self, retry_before: datetime) -> list[tuple[str, str]]:
+        """(url, kind) of pictures not yet kept: post media and avatars, never of people who opted out.
+
+        A URL that failed is tried again once its failure is older than `retry_before`.
+        """
+        rows = self._db.execute(
+            "WITH wanted(url, kind) AS ("
+            "  SELECT iif(m.kind = 'image', m.url, coalesce(m.preview_url, m.url)), 'media' FROM media m"
+            "  JOIN posts p ON p.platform = m.platform AND p.uri = m.post_uri"
+            "  JOIN authors a ON a.platform = p.platform AND a.id = p.author_id"
+            "  WHERE p.deleted_at IS NULL AND NOT a.opted_out"
+            "  UNION SELECT a.avatar, 'avatar' FROM authors a WHERE a.avatar IS NOT NULL AND NOT a.opted_out"
+            "  AND EXISTS (SELECT 1 FROM posts p WHERE p.platform = a.platform AND p.author_id = a.id))"
+            "SELECT DISTINCT w.url, w.kind FROM wanted w LEFT JOIN files f ON f.url = w.url "
+            "WHERE w.url LIKE 'http%' AND (f.url IS NULL OR (f.sha256 IS NULL AND f.fetched_at < ?)) "
+            "ORDER BY w.kind DESC, w.url",
+            (timestamp(retry_before),),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def keep_file(self, url: str, picture: Picture | None, now: datetime, error: str | None = None) -> None:
+        """Remember a picture for `url`, or why there is none."""
+        digest = hashlib.sha256(picture.data).hexdigest() if picture else None
+        with self._transaction() as db:
+            if picture is not None:
+                db.execute(
+                    "INSERT OR IGNORE INTO blobs (sha256, mime, width, height, data) VALUES (?, ?, ?, ?, ?)",
+                    (digest, picture.mime, picture.width, picture.height, picture.data),
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO files (url, sha256, error, fetched_at) VALUES (?, ?, ?, ?)",
+                (url, digest, error, timestamp(now)),
+            )
+
+    def file(self, url: str) -> Picture | None:
+        """The picture kept for `url`, if one was."""
+        row = self._db.execute(
+            "SELECT b.data, b.mime, b.width, b.height FROM files f JOIN blobs b ON b.sha256 = f.sha256 "
+            "WHERE f.url = ?",
+            (url,),
+        ).fetchone()
+        return Picture(row[0], row[1], row[2], row[3]) if row else None
+
     def missing_quotes(self, platform: Platform) -> list[str]:
         """Posts quoted by archived posts but not archived themselves."""
         rows = self._db.execute(
@@ -414,6 +476,15 @@ class Archive:
             )
             db.executemany(
                 "DELETE FROM media WHERE platform = ? AND post_uri = ?", [(platform, uri) for uri in uris]
+            )
+            # Pictures no remaining post or avatar uses go with them.
+            db.execute(
+                "DELETE FROM files WHERE url NOT IN (SELECT url FROM media UNION SELECT preview_url "
+                "FROM media WHERE preview_url IS NOT NULL "
+                "UNION SELECT avatar FROM authors WHERE avatar IS NOT NULL)"
+            )
+            db.execute(
+                "DELETE FROM blobs WHERE sha256 NOT IN (SELECT sha256 FROM files WHERE sha256 IS NOT NULL)"
             )
 
     # -- collection bookkeeping -------------------------------------------------------------------

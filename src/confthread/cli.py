@@ -17,9 +17,12 @@ from confthread import api
 from confthread.config import build_config
 from confthread.demo import run_demo
 from confthread.errors import ConfthreadError
-from confthread.report import CollectReport, SourceProgress
+from confthread.report import CollectReport
+from confthread.report import Progress as Reporting
 
 INTERRUPTED = 130
+# Pictures that could not be fetched are listed up to this many; the rest are counted.
+NOTES_SHOWN = 5
 
 
 class ProgressDisplay:
@@ -35,7 +38,7 @@ class ProgressDisplay:
         )
         self._tasks: dict[str, TaskID] = {}
 
-    def __call__(self, source: SourceProgress) -> None:
+    def __call__(self, source: Reporting) -> None:
         if source.name not in self._tasks:
             self._tasks[source.name] = self._progress.add_task(source.name, total=None)
         self._progress.update(self._tasks[source.name], description=source.summary())
@@ -66,6 +69,12 @@ def _report(report: CollectReport, quiet: bool) -> None:
         _say(f"note: {notice}", quiet)
     for source in report.sources:
         _say(source.summary(), quiet)
+    if report.media is not None:
+        _say(report.media.summary(), quiet)
+        for note in report.media.notes[:NOTES_SHOWN]:
+            _say(f"note: {note}", quiet)
+        if len(report.media.notes) > NOTES_SHOWN:
+            _say(f"note: and {len(report.media.notes) - NOTES_SHOWN} more pictures like these", quiet)
     for source in report.failed:
         click.echo(f"confthread: error: {source.error}", err=True)
     if report.failed:
@@ -75,7 +84,7 @@ def _report(report: CollectReport, quiet: bool) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="confthread")
 def cli() -> None:
-    """Gather a conference hashtag from Mastodon into a lasting, readable digest."""
+    """Gather a conference hashtag from Bluesky and Mastodon into a lasting, readable digest."""
 
 
 @cli.command()
@@ -98,6 +107,11 @@ def cli() -> None:
     help="A Mastodon instance to read the tag from; repeatable (default https://mastodon.social).",
 )
 @click.option("--no-mastodon", is_flag=True, help="Do not collect from Mastodon.")
+@click.option(
+    "--allow-private-links",
+    is_flag=True,
+    help="Let pictures and links found inside posts point at loopback or private addresses.",
+)
 @click.option(
     "--config",
     "event_file",
@@ -131,6 +145,17 @@ def collect(tags: Sequence[str], event_file: Path | None, quiet: bool, **options
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="A folder of templates that override the packaged ones by name.",
 )
+@click.option(
+    "--schedule",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The programme (iCalendar .ics or CSV): threads are read day by day, session by session.",
+)
+@click.option(
+    "--exclude",
+    metavar="HANDLE",
+    multiple=True,
+    help="Leave this person out of the digest (e.g. jdoyle@medlibs.example); repeatable.",
+)
 @click.option("--config", "event_file", type=click.Path(path_type=Path), help="An event file (TOML).")
 def render(
     fmt: api.Format,
@@ -138,11 +163,28 @@ def render(
     archive: Path | None,
     title: str | None,
     templates: Path | None,
+    schedule: Path | None,
+    exclude: Sequence[str],
     event_file: Path | None,
 ) -> None:
-    """Render the digest from the archive alone: no network is needed or used."""
-    config = build_config({"archive": archive, "title": title}, {}, event_file)
-    api.write_digest(config.archive, fmt, out, title=config.title, templates=templates)
+    """Render the digest from the archive alone: no network is needed or used.
+
+    People who opted out, and anyone given with --exclude or in the event file's exclude list, are
+    left out: a reply of theirs shows only as "1 reply from a person who opted out is not shown".
+    """
+    config = build_config(
+        {"archive": archive, "title": title, "schedule": schedule, "exclude": list(exclude)}, {}, event_file
+    )
+    api.write_digest(
+        config.archive,
+        fmt,
+        out,
+        title=config.title,
+        templates=templates,
+        schedule=config.schedule,
+        exclude=config.exclude,
+        timezone=config.timezone,
+    )
 
 
 @cli.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,22 +12,24 @@ from pathlib import Path
 from confthread.archive import Archive
 from confthread.collect_bluesky import BlueskyHarvest
 from confthread.collect_mastodon import MastodonHarvest
+from confthread.collect_media import MediaHarvest
 from confthread.config import Config
 from confthread.errors import SourceError, UsageError
-from confthread.report import CollectReport, SourceProgress
+from confthread.report import CollectReport, MediaProgress, Progress, SourceProgress
 from confthread.sources.bluesky import BlueskyClient
 from confthread.sources.bluesky_session import SessionStore
 from confthread.sources.http import RetryPolicy
 from confthread.sources.mastodon import MastodonClient
+from confthread.sources.safe_fetch import SafeFetcher
 
-Notify = Callable[[SourceProgress], None]
+Notify = Callable[[Progress], None]
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _ignore(progress: SourceProgress) -> None:
+def _ignore(progress: Progress) -> None:
     """Progress for a caller who asked for none."""
 
 
@@ -93,12 +95,14 @@ def collect(
     now: Callable[[], datetime] = _utcnow,
     policy: RetryPolicy | None = None,
     sessions: SessionStore | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> CollectReport:
     """Collect `config.tags` from every source into `config.archive`, the sources side by side.
 
     A failing source is reported, not raised: what the other sources gave is still saved.
     `policy` overrides the retries and timeout of the config; `sessions` is where a Bluesky login
-    is kept between runs (the user's state directory unless given).
+    is kept between runs (the user's state directory unless given); `aliases` maps an origin of
+    pictures and linked pages to a stand-in server that answers for it (the demo's replay servers).
     """
     policy = policy or RetryPolicy(attempts=config.retries, timeout=config.timeout)
     if not config.tags:
@@ -107,7 +111,7 @@ def collect(
         raise UsageError("every source is switched off; drop --no-mastodon or --no-bluesky")
     cancelled = threading.Event()
 
-    def notify(source: SourceProgress) -> None:
+    def notify(source: Progress) -> None:
         if cancelled.is_set():
             raise _Cancelled
         (progress or _ignore)(source)
@@ -124,7 +128,10 @@ def collect(
                 # Ctrl-C reaches this thread only: the sources stop at their next save.
                 cancelled.set()
                 raise
-        report = CollectReport(tuple(source.progress for source in sources))
+        media = MediaProgress()
+        with SafeFetcher(policy, allow_private=config.allow_private_links, aliases=aliases) as fetcher:
+            MediaHarvest(archive, fetcher, policy, media, notify, now).run()
+        report = CollectReport(tuple(source.progress for source in sources), media=media)
         archive.finish_run(
             run,
             "failed" if report.failed else "complete",

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from confthread.errors import UsageError
 
@@ -25,6 +26,7 @@ _KEYS = frozenset(
     {
         "title",
         "tags",
+        "allow_private_links",
         "archive",
         "since",
         "until",
@@ -36,6 +38,9 @@ _KEYS = frozenset(
         "mastodon_tokens",
         "retries",
         "timeout",
+        "exclude",
+        "schedule",
+        "timezone",
     }
 )
 
@@ -64,10 +69,15 @@ class Config:
     # From the environment only, and kept out of repr: an app password is a secret.
     bluesky_password: str | None = field(default=None, repr=False)
     mastodon: tuple[str, ...] = (DEFAULT_MASTODON,)
+    allow_private_links: bool = False
     retries: int = 5
     timeout: float = 30.0
     # Instance URL -> access token. Kept out of repr so a logged Config never shows a secret.
     mastodon_tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # The digest's settings: people left out, the programme, and the zone of its times given without one.
+    exclude: tuple[str, ...] = ()
+    schedule: Path | None = None
+    timezone: str = "UTC"
 
 
 def normalise_tag(tag: str) -> str:
@@ -127,6 +137,11 @@ def build_config(
 ) -> Config:
     """Options given on the command line win over the event file; unset options are None or empty."""
     settings = read_event_file(event_file) if event_file else {}
+    if event_file is not None and settings.get("schedule"):
+        # A path in the event file is relative to the event file, wherever the command is run from.
+        settings["schedule"] = event_file.parent / str(settings["schedule"])
+    # The opt-out list only grows: a name given on the command line never re-admits one from the file.
+    exclude = [*_as_list(settings.get("exclude"), "exclude"), *_as_list(options.get("exclude"), "exclude")]
     settings.update({key: value for key, value in options.items() if value not in (None, (), [], False)})
 
     tags = tuple(dict.fromkeys(normalise_tag(tag) for tag in _as_list(settings.get("tags"), "tags")))
@@ -156,10 +171,38 @@ def build_config(
         bluesky_handle=env.get(BLUESKY_HANDLE_VARIABLE) or settings.get("bluesky_handle"),
         bluesky_password=env.get(BLUESKY_PASSWORD_VARIABLE),
         mastodon=mastodon,
+        allow_private_links=bool(settings.get("allow_private_links")),
         retries=_number(settings, "retries", 5, int),
         timeout=_number(settings, "timeout", 30.0, float),
         mastodon_tokens=_mastodon_tokens(mastodon, settings.get("mastodon_tokens") or {}, env),
+        exclude=tuple(dict.fromkeys(_excluded(name) for name in exclude)),
+        schedule=Path(settings["schedule"]) if settings.get("schedule") else None,
+        timezone=_timezone(settings.get("timezone")),
     )
+
+
+def _excluded(name: Any) -> str:
+    """A full handle, DID, actor URI or profile address: a bare name could be anyone on any instance."""
+    text = str(name).strip() if isinstance(name, str) else ""
+    bare = text.lstrip("@")
+    if not bare or not any(mark in bare for mark in "@.:"):
+        raise UsageError(
+            f"--exclude {name!r} is not a full handle; give it with its instance or domain, "
+            "like jdoyle@medlibs.example or name.bsky.social"
+        )
+    return text
+
+
+def _timezone(name: Any) -> str:
+    if name is None:
+        return "UTC"
+    try:
+        ZoneInfo(str(name).strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"timezone {name!r} in the event file is not a time zone; give an IANA name such as Europe/London"
+        ) from None
+    return str(name).strip()
 
 
 def _number(settings: Mapping[str, Any], name: str, default: float, kind: type[int] | type[float]) -> Any:

@@ -12,9 +12,10 @@ from confthread.api import FORMATS, write_digest
 from confthread.collect import collect
 from confthread.config import BLUESKY_HANDLE_VARIABLE, BLUESKY_PASSWORD_VARIABLE, build_config
 from confthread.replay.bluesky import serve_bluesky
-from confthread.replay.event import load_bluesky_posts, load_mastodon_statuses
+from confthread.replay.event import load_bluesky_posts, load_mastodon_statuses, web_origins
 from confthread.replay.mastodon import serve_mastodon
-from confthread.report import CollectReport, SourceProgress
+from confthread.replay.media import serve_media
+from confthread.report import CollectReport, Progress
 from confthread.resources import example_event_dir
 from confthread.sources.bluesky_session import SessionStore
 from confthread.sources.http import RetryPolicy
@@ -30,7 +31,7 @@ class DemoResult:
     report: CollectReport
 
 
-def run_demo(out: Path, *, progress: Callable[[SourceProgress], None] | None = None) -> DemoResult:
+def run_demo(out: Path, *, progress: Callable[[Progress], None] | None = None) -> DemoResult:
     event = example_event_dir()
     archive = out / f"{event.name}.db"
     bluesky = load_bluesky_posts(event)
@@ -40,6 +41,7 @@ def run_demo(out: Path, *, progress: Callable[[SourceProgress], None] | None = N
             stack.enter_context(serve_mastodon(statuses))
             for statuses in load_mastodon_statuses(event).values()
         ]
+        pictures = stack.enter_context(serve_media())
         service = stack.enter_context(
             serve_bluesky(
                 bluesky.posts, accounts=bluesky.accounts, deleted=bluesky.deleted, blocked=bluesky.blocked
@@ -48,12 +50,19 @@ def run_demo(out: Path, *, progress: Callable[[SourceProgress], None] | None = N
         # Only the example's own account: the demo must never send a user's real credentials anywhere,
         # nor keep its login beside theirs.
         config = build_config(
-            {"archive": archive, "mastodon": [server.url for server in servers], "bluesky": service.url},
+            {
+                "archive": archive,
+                "mastodon": [server.url for server in servers],
+                "bluesky": service.url,
+                # The stand-ins for the web the posts point at are on this machine.
+                "allow_private_links": True,
+            },
             env={BLUESKY_HANDLE_VARIABLE: handle, BLUESKY_PASSWORD_VARIABLE: password},
             event_file=event / "event.toml",
         )
         sessions = SessionStore(Path(stack.enter_context(tempfile.TemporaryDirectory())))
-        report = collect(config, policy=DEMO_POLICY, progress=progress, sessions=sessions)
+        aliases = dict.fromkeys(web_origins(event), pictures.url)
+        report = collect(config, policy=DEMO_POLICY, progress=progress, sessions=sessions, aliases=aliases)
     digests = tuple(
         write_digest(
             archive,

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def load_mastodon_statuses(event_dir: Path) -> dict[str, list[dict[str, Any]]]:
@@ -74,3 +75,24 @@ def _read_json(path: Path, missing: Any) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ValueError(f"cannot read the recorded Bluesky data in {path}: {error}") from error
+
+
+def web_origins(event_dir: Path) -> set[str]:
+    """Every https://host the recorded posts point at (pictures, avatars, links), for stand-ins."""
+    origins: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and value.startswith(("http://", "https://")):
+            parts = urlsplit(value)
+            if parts.hostname:
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+
+    for path in sorted(event_dir.glob("*/*.json")):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return origins
