@@ -16,7 +16,7 @@ from confthread.config import build_config
 from confthread.render.json import digest_to_dict, render_json
 from confthread.replay.mastodon import mastodon_handler, serve_mastodon
 from confthread.replay.server import Fault, ReplayServer
-from confthread.report import CollectReport, SourceProgress
+from confthread.report import CollectReport, Progress, SourceProgress
 from confthread.sources.http import RetryPolicy
 from confthread.replay.build_mastodon import Instance
 
@@ -162,7 +162,9 @@ def test_an_interrupted_collect_resumes_and_ends_as_a_clean_run_would(
 
         faulted: list[Fault] = []
 
-        def interrupt(progress: SourceProgress) -> None:
+        def interrupt(progress: Progress) -> None:
+            if not isinstance(progress, SourceProgress):
+                return
             if progress.pages == 1 and interruption == "failure" and not faulted:
                 # Every try of the second page fails: FAST allows 2 retries after the first attempt.
                 faulted.append(Fault(path="/timelines/tag/", kind="status", status=503, times=3))

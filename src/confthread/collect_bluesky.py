@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from confthread.archive import Archive, Pending, Record
-from confthread.collect_mastodon import THREAD_WORKERS, THREADS_SETTLE
 from confthread.config import Window
-from confthread.fanout import fan_out
+from confthread.harvest import Claim, Gathered, Harvest, Raw, by_uri
 from confthread.report import SourceProgress
 from confthread.sources.bluesky import BlueskyClient
 from confthread.sources.bluesky_parse import mentions_tag, parse_post_view, thread_views
@@ -33,18 +30,10 @@ def sort_time(view: Mapping[str, Any]) -> datetime:
     return min(post.created_at, datetime.fromisoformat(str(indexed))) if indexed else post.created_at
 
 
-@dataclass(frozen=True)
-class _Gathered:
-    """What the network said of one tagged post's thread; `views` is None when the post is gone."""
+class BlueskyHarvest(Harvest):
+    """Searches one Bluesky service for the tag, then fetches each tagged thread."""
 
-    tagged: Pending
-    views: list[Mapping[str, Any]] | None
-    root: str
-    gone: list[str]
-
-
-class BlueskyHarvest:
-    """Every page is saved with its cursor, so a killed run resumes where it stopped."""
+    platform = "bluesky"
 
     def __init__(
         self,
@@ -57,14 +46,13 @@ class BlueskyHarvest:
         *,
         slice_cap: int = SLICE_CAP,
     ) -> None:
-        self.slice_cap = slice_cap
-        self.archive = archive
+        super().__init__(archive, window, progress, notify, now)
         self.client = client
-        self.window = window
-        self.progress = progress
-        self.notify = notify
-        self.now = now
-        self.started = now()
+        self.slice_cap = slice_cap
+
+    @property
+    def source(self) -> str:
+        return self.client.service
 
     def run(self, tags: Iterable[str]) -> None:
         self.client.login()
@@ -80,8 +68,7 @@ class BlueskyHarvest:
 
     def _search(self, tag: str, query: str) -> None:
         since, until = self.window.since, self.window.until
-        span = f"{since and since.isoformat()}|{until and until.isoformat()}"
-        key = f"bluesky|{self.client.service}|{query}|{span}"
+        key = self._cursor_key(query)
         state: dict[str, Any] = self.archive.cursor(key) or {}
         if state.get("complete"):
             # Done before: only what is newer than the newest post seen, one request when nothing is.
@@ -120,60 +107,23 @@ class BlueskyHarvest:
 
     # -- threads ------------------------------------------------------------------------------------
 
-    def _fresh_after(self) -> datetime:
-        until = self.window.until
-        return self.started if until is None else min(self.started, until + THREADS_SETTLE)
-
-    def _fetch_threads(self, tag: str) -> None:
-        """Threads are fetched THREAD_WORKERS at a time, roots first; each is saved once complete."""
-        fresh_after = self._fresh_after()
-        source = self.client.service
-        pending = self.archive.pending_contexts(
-            source, tag, self.window.since, self.window.until, fresh_after
-        )
-        covered = self.archive.fresh_contexts("bluesky", source, fresh_after)
-        claimed: set[str] = set()
-        lock = threading.Lock()
-
-        def gather(tagged: Pending) -> _Gathered:
-            """The anchor's thread shows its own branch; the root's shows every reply: both are asked."""
-            thread = self.client.thread(tagged.uri)
-            if thread is None:
-                return _Gathered(tagged, None, tagged.uri, [])
-            views, gone = thread_views(thread)
-            anchor = thread.get("post") or {}
-            root = (((anchor.get("record") or {}).get("reply") or {}).get("root") or {}).get(
-                "uri"
-            ) or tagged.uri
-            with lock:
-                mine = root != tagged.uri and root not in covered and root not in claimed
-                claimed.add(root)
-            if mine:
-                root_thread = self.client.thread(root)
-                if root_thread is None:
-                    gone.append(root)
-                else:
-                    more, more_gone = thread_views(root_thread)
-                    views += more
-                    gone += more_gone
-            return _Gathered(tagged, views, root, gone)
-
-        def store(found: _Gathered) -> None:
-            if found.views is None:
-                self.archive.mark_deleted("bluesky", [found.tagged.uri], self.now())
-                return
-            seen = {str(view["uri"]) for view in found.views}
-            gone = found.gone + self._vanished(found.root, seen | set(found.gone))
-            if gone:
-                self.archive.mark_deleted("bluesky", gone, self.now())
-            self.progress.threads += 1
-            self._save(found.views, context_of=[found.tagged.uri])
-            with lock:
-                covered.update(seen)
-                covered.add(found.tagged.uri)
-
-        for wave in ([t for t in pending if not t.is_reply], [t for t in pending if t.is_reply]):
-            fan_out(wave, gather, store, workers=THREAD_WORKERS, skip=lambda tagged: tagged.uri in covered)
+    def _gather(self, tagged: Pending, claim: Claim) -> Gathered:
+        """The anchor's thread shows its own branch; the root's shows every reply: both are asked."""
+        thread = self.client.thread(tagged.uri)
+        if thread is None:
+            return Gathered(tagged, None, tagged.uri)
+        views, gone = thread_views(thread)
+        record = (thread.get("post") or {}).get("record") or {}
+        root = ((record.get("reply") or {}).get("root") or {}).get("uri") or tagged.uri
+        if root != tagged.uri and claim(root):
+            root_thread = self.client.thread(root)
+            if root_thread is None:
+                gone.append(root)
+            else:
+                more, more_gone = thread_views(root_thread)
+                views += more
+                gone += more_gone
+        return Gathered(tagged, views, root, gone)
 
     def _vanished(self, root: str, seen: set[str]) -> list[str]:
         """Posts archived in this thread before but absent now: deleted, unless getPosts still has them.
@@ -197,12 +147,12 @@ class BlueskyHarvest:
 
     def _save(
         self,
-        views: Sequence[Mapping[str, Any]],
+        views: Sequence[Raw],
         *,
         cursor: tuple[str, dict[str, Any]] | None = None,
         context_of: list[str] | None = None,
     ) -> None:
-        unique = {str(view["uri"]): view for view in views}
+        unique = by_uri(views)
         source = self.client.service
         records = [Record(parse_post_view(view), view, source, local_id=uri) for uri, view in unique.items()]
         threads = None if context_of is None else (source, [*context_of, *unique])

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 
 from confthread.archive import Archive, Pending, Record
 from confthread.config import Window
-from confthread.fanout import fan_out
+from confthread.harvest import Claim, Gathered, Harvest, Raw, by_uri
 from confthread.report import SourceProgress
 from confthread.sources.mastodon import MastodonClient, Status, is_archivable, parse_status
 
-# Threads fetched at once from one instance: latency overlaps, while the rate limit still holds.
-THREAD_WORKERS = 4
 # A bound on the requests one thread may take beyond the usual two, whatever the data claims.
 MAX_EXTRA_CONTEXTS = 100
-# Replies keep arriving for a while after an event; until then a fetched thread may still grow.
-THREADS_SETTLE = timedelta(days=1)
-
-
-def _by_uri(statuses: Iterable[Status]) -> dict[str, Status]:
-    return {str(status["uri"]): status for status in statuses}
 
 
 def snowflake(moment: datetime | None, offset: int = 0) -> str | None:
@@ -31,17 +21,10 @@ def snowflake(moment: datetime | None, offset: int = 0) -> str | None:
     return None if moment is None else str((int(moment.timestamp() * 1000) << 16) + offset)
 
 
-@dataclass(frozen=True)
-class _Gathered:
-    """What the network said of one tagged post's thread; `tree` is None when the post is gone."""
+class MastodonHarvest(Harvest):
+    """Walks one instance: the tag timeline page by page, then each tagged thread."""
 
-    tagged: Pending
-    tree: dict[str, Status] | None
-    root_uri: str
-
-
-class MastodonHarvest:
-    """Walks one instance; every page is saved with its cursor, so a killed run resumes where it stopped."""
+    platform = "mastodon"
 
     def __init__(
         self,
@@ -52,13 +35,12 @@ class MastodonHarvest:
         notify: Callable[[SourceProgress], None],
         now: Callable[[], datetime],
     ) -> None:
-        self.archive = archive
+        super().__init__(archive, window, progress, notify, now)
         self.client = client
-        self.window = window
-        self.progress = progress
-        self.notify = notify
-        self.now = now
-        self.started = now()
+
+    @property
+    def source(self) -> str:
+        return self.client.instance
 
     def run(self, tags: Iterable[str]) -> None:
         for tag in tags:
@@ -66,11 +48,6 @@ class MastodonHarvest:
             self._fetch_threads(tag)
 
     # -- the tag timeline -------------------------------------------------------------------------
-
-    def _cursor_key(self, tag: str) -> str:
-        since, until = self.window.since, self.window.until
-        span = f"{since and since.isoformat()}|{until and until.isoformat()}"
-        return f"mastodon|{self.client.instance}|{tag}|{span}"
 
     def _walk_timeline(self, tag: str) -> None:
         key = self._cursor_key(tag)
@@ -110,67 +87,33 @@ class MastodonHarvest:
 
     # -- thread context ---------------------------------------------------------------------------
 
-    def _fresh_after(self) -> datetime:
-        """A thread fetched after the event settled is final; one fetched earlier is fetched again."""
-        until = self.window.until
-        return self.started if until is None else min(self.started, until + THREADS_SETTLE)
+    def _gather(self, tagged: Pending, claim: Claim) -> Gathered:
+        """A reply's context shows only its own branch, so the root's is asked for too.
 
-    def _fetch_threads(self, tag: str) -> None:
-        """Threads are fetched THREAD_WORKERS at a time; each is saved as soon as it is complete."""
-        fresh_after = self._fresh_after()
-        source = self.client.instance
-        pending = self.archive.pending_contexts(
-            source, tag, self.window.since, self.window.until, fresh_after
-        )
-        # Posts whose thread this instance has shown since `fresh_after`, growing as threads are saved;
-        # a thread's root is claimed by the first worker to reach it, so its replies are asked once.
-        covered = self.archive.fresh_contexts("mastodon", source, fresh_after)
-        claimed: set[str] = set()
-        lock = threading.Lock()
+        The tagged post itself is already archived from the timeline; its context holds the rest.
+        """
+        context = self.client.context(tagged.local_id)
+        if context is None:
+            return Gathered(tagged, None, tagged.uri)
+        ancestors, descendants = context
+        tree = by_uri([*ancestors, *descendants])
+        root_uri = tagged.uri
+        if ancestors:
+            root = self._climb(ancestors[0], tree)
+            root_uri = str(root["uri"])
+            if claim(root_uri):
+                self._add_descendants(root, tree)
+        self._follow_cut_branches(tree)
+        return Gathered(tagged, list(tree.values()), root_uri)
 
-        def gather(tagged: Pending) -> _Gathered:
-            context = self.client.context(tagged.local_id)
-            if context is None:
-                return _Gathered(tagged, None, tagged.uri)
-            ancestors, descendants = context
-            tree = _by_uri([*ancestors, *descendants])
-            root_uri = tagged.uri
-            if ancestors:
-                root = self._climb(ancestors[0], tree)
-                root_uri = str(root["uri"])
-                with lock:
-                    mine = root_uri not in covered and root_uri not in claimed
-                    claimed.add(root_uri)
-                if mine:
-                    self._add_descendants(root, tree)
-            self._follow_cut_branches(tree)
-            return _Gathered(tagged, tree, root_uri)
-
-        def store(found: _Gathered) -> None:
-            if found.tree is None:
-                self.archive.mark_deleted("mastodon", [found.tagged.uri], self.now())
-                return
-            self._forget_vanished(found.root_uri, {found.tagged.uri, *found.tree})
-            self.progress.threads += 1
-            self._save(list(found.tree.values()), context_of=[found.tagged.uri])
-            with lock:
-                covered.update(found.tree)
-                covered.add(found.tagged.uri)
-
-        # Roots first: their threads hold most tagged replies, which then need no request of their own.
-        for wave in ([t for t in pending if not t.is_reply], [t for t in pending if t.is_reply]):
-            fan_out(wave, gather, store, workers=THREAD_WORKERS, skip=lambda tagged: tagged.uri in covered)
-
-    def _forget_vanished(self, root: str, seen: set[str]) -> None:
+    def _vanished(self, root: str, seen: set[str]) -> list[str]:
         """A deleted reply drops out of its thread; absence is asked about, one status at a time.
 
         Only posts this instance showed before can be asked about here.
         """
         missing = self.archive.thread_uris("mastodon", root) - seen
         local = self.archive.local_ids(self.client.instance, missing)
-        gone = [uri for uri, local_id in sorted(local.items()) if not self.client.exists(local_id)]
-        if gone:
-            self.archive.mark_deleted("mastodon", gone, self.now())
+        return [uri for uri, local_id in sorted(local.items()) if not self.client.exists(local_id)]
 
     def _climb(self, top: Status, tree: dict[str, Status]) -> Status:
         """Guests see at most 40 ancestors, so a reply deep in a long thread may not see its root."""
@@ -180,7 +123,7 @@ class MastodonHarvest:
             context = self.client.context(str(top["id"]))
             if not context or not context[0]:
                 break
-            tree.update(_by_uri(context[0]))
+            tree.update(by_uri(context[0]))
             top = context[0][0]
         return top
 
@@ -217,14 +160,14 @@ class MastodonHarvest:
 
     def _save(
         self,
-        statuses: list[Status],
+        statuses: Sequence[Raw],
         *,
         cursor: tuple[str, dict[str, object]] | None = None,
         window_only: bool = False,
         context_of: list[str] | None = None,
     ) -> None:
         """One transaction: the page's posts, the cursor past them, and the threads they complete."""
-        kept = list(_by_uri(status for status in statuses if is_archivable(status)).values())
+        kept = list(by_uri(status for status in statuses if is_archivable(status)).values())
         if window_only:
             kept = [status for status in kept if _created(status) in self.window]
         instance = self.client.instance
@@ -245,7 +188,7 @@ class MastodonHarvest:
         self.notify(self.progress)
 
 
-def _created(status: Status) -> datetime:
+def _created(status: Raw) -> datetime:
     return datetime.fromisoformat(str(status["created_at"]))
 
 
