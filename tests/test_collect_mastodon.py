@@ -59,6 +59,7 @@ def run(
     env: dict[str, str] | None = None,
     tags: tuple[str, ...] = ("#UKMedLibs",),
     progress: Any = None,
+    now: datetime = NOW,
     **options: Any,
 ) -> CollectReport:
     config = build_config(
@@ -73,7 +74,7 @@ def run(
         },
         env or {},
     )
-    return collect(config, policy=FAST, now=lambda: NOW, progress=progress)
+    return collect(config, policy=FAST, now=lambda: now, progress=progress)
 
 
 def archived(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -273,23 +274,11 @@ def test_a_post_deleted_at_the_source_leaves_the_digest_on_the_next_collect(tmp_
     home, other = event()
     during = datetime(2026, 6, 11, 12, tzinfo=UTC)  # threads are still growing, so they are asked again
     with serve_mastodon(home.statuses) as a, serve_mastodon(other.statuses) as b:
-        config = build_config(
-            {
-                "tags": ["ukmedlibs"],
-                "archive": tmp_path / "a.db",
-                "since": "2026-06-10",
-                "until": "2026-06-13",
-                "mastodon": [a.url, b.url],
-                "no_bluesky": True,
-            },
-            {},
-        )
-        collect(config, policy=FAST, now=lambda: during)
+        run(tmp_path / "a.db", a.url, b.url, now=during)
         assert "q" in uris(tmp_path / "a.db")
         for server, instance in ((a, home), (b, other)):
             server.handler = mastodon_handler([s for s in instance.statuses if not s["uri"].endswith("/q")])
-        later = during + timedelta(hours=1)
-        assert not collect(config, policy=FAST, now=lambda: later).failed
+        assert not run(tmp_path / "a.db", a.url, b.url, now=during + timedelta(hours=1)).failed
     digest = render_json(load_digest(tmp_path / "a.db", now=NOW))
     assert "/statuses/q" not in digest and "Post q " not in digest
     assert "r1" in uris(tmp_path / "a.db") and "q" not in uris(tmp_path / "a.db")
@@ -299,21 +288,9 @@ def test_a_deleted_reply_is_noticed_and_its_replies_stay(tmp_path: Path) -> None
     home, other = event()
     during = datetime(2026, 6, 11, 12, tzinfo=UTC)
     with serve_mastodon(home.statuses) as a, serve_mastodon(other.statuses) as b:
-        config = build_config(
-            {
-                "tags": ["ukmedlibs"],
-                "archive": tmp_path / "a.db",
-                "since": "2026-06-10",
-                "until": "2026-06-13",
-                "mastodon": [a.url, b.url],
-                "no_bluesky": True,
-            },
-            {},
-        )
-        collect(config, policy=FAST, now=lambda: during)
+        run(tmp_path / "a.db", a.url, b.url, now=during)
         # "aside" answers live3 and is answered by "answer": deleting it hides "answer" from the tree too.
         a.handler = mastodon_handler([s for s in home.statuses if not s["uri"].endswith("/aside")])
-        later = during + timedelta(hours=1)
-        assert not collect(config, policy=FAST, now=lambda: later).failed
+        assert not run(tmp_path / "a.db", a.url, b.url, now=during + timedelta(hours=1)).failed
     assert "aside" not in uris(tmp_path / "a.db")
     assert {"answer", "live3"} <= uris(tmp_path / "a.db")
