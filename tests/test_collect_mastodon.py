@@ -14,11 +14,11 @@ from confthread.archive import Archive
 from confthread.collect import collect
 from confthread.config import build_config
 from confthread.render.json import digest_to_dict, render_json
+from confthread.replay.build_mastodon import Instance
 from confthread.replay.mastodon import mastodon_handler, serve_mastodon
 from confthread.replay.server import Fault, ReplayServer
 from confthread.report import CollectReport, Progress, SourceProgress
 from confthread.sources.http import RetryPolicy
-from confthread.replay.build_mastodon import Instance
 
 FAST = RetryPolicy(attempts=2, backoff=0.01, timeout=5)
 NOW = datetime(2026, 6, 20, tzinfo=UTC)  # the event is over and settled
