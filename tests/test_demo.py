@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +11,8 @@ from bs4 import BeautifulSoup
 
 from confthread.archive import Archive
 from confthread.collect import collect
-from confthread.config import build_config
-from confthread.demo import run_demo
-from confthread.replay.bluesky import serve_bluesky
-from confthread.replay.event import load_bluesky_posts, load_mastodon_statuses
-from confthread.replay.mastodon import serve_mastodon
-from confthread.replay.server import ReplayServer
-from confthread.resources import example_event_dir
-from confthread.sources.bluesky_session import SessionStore
+from confthread.demo import run_demo, serve_example
+from confthread.report import CollectReport
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +28,8 @@ def test_the_json_digest_has_the_expected_threads(demo: Path) -> None:
     assert digest["title"] == "UK Medical Libraries Conference 2026"
     threads = digest["threads"]
     posts = [p for t in threads for p in t["posts"]]
-    # 27 Mastodon posts and 35 Bluesky ones, less the cross-post and the bridged copy shown once.
-    assert len({p["uri"] for p in posts}) == len(posts) == 60
+    # 27 Mastodon posts, 35 Bluesky ones and 2 write-ups, less the cross-post and the bridged copy.
+    assert len({p["uri"] for p in posts}) == len(posts) == 62
     lives = {t["posts"][0]["author"]["handle"]: t for t in threads if t["kind"] == "live"}
     mastodon_live = lives["@rhiannon@medlibs.example"]
     assert len(mastodon_live["posts"]) == 15
@@ -81,47 +73,21 @@ def test_the_html_digest_is_self_contained_safe_and_accessible(demo: Path) -> No
     assert times and all(t.get("datetime", "").endswith("+00:00") for t in times)
 
 
-@pytest.fixture
-def servers() -> Iterator[tuple[list[ReplayServer], ReplayServer]]:
-    event = example_event_dir()
-    bluesky = load_bluesky_posts(event)
-    with ExitStack() as stack:
-        mastodon = [
-            stack.enter_context(serve_mastodon(statuses))
-            for statuses in load_mastodon_statuses(event).values()
-        ]
-        service = stack.enter_context(
-            serve_bluesky(
-                bluesky.posts, accounts=bluesky.accounts, deleted=bluesky.deleted, blocked=bluesky.blocked
-            )
-        )
-        yield mastodon, service
-
-
 def dump(path: Path) -> dict[str, Any]:
     with Archive(path) as archive:
         return archive.dump()
 
 
-def test_a_repeated_collect_of_the_example_changes_nothing(
-    tmp_path: Path, servers: tuple[list[ReplayServer], ReplayServer]
-) -> None:
-    mastodon, bluesky = servers
-    [(handle, password)] = load_bluesky_posts(example_event_dir()).accounts.items()
-    config = build_config(
-        {"archive": tmp_path / "a.db", "mastodon": [s.url for s in mastodon], "bluesky": bluesky.url},
-        env={"CONFTHREAD_BLUESKY_HANDLE": handle, "CONFTHREAD_BLUESKY_APP_PASSWORD": password},
-        event_file=example_event_dir() / "event.toml",
-    )
-    sessions = SessionStore(tmp_path / "state")
-    assert not collect(config, sessions=sessions).failed
-    first = dump(tmp_path / "a.db")
-    assert len(first["posts"]) == 29 + 37
-    everyone = [*mastodon, bluesky]
-    requests = [len(server.requests) for server in everyone]
-    report = collect(config, sessions=sessions)
-    assert [source.posts for source in report.sources] == [0, 0, 0]
+def test_a_repeated_collect_of_the_example_changes_nothing(tmp_path: Path) -> None:
+    with serve_example(tmp_path / "a.db") as example:
+
+        def again() -> CollectReport:
+            return collect(example.config, sessions=example.sessions, aliases=example.aliases)
+
+        assert not again().failed
+        first = dump(tmp_path / "a.db")
+        assert len(first["posts"]) == 29 + 37 + 2
+        report = again()
+    assert [source.posts for source in report.sources] == [0, 0, 0, 0]
+    assert report.media is not None and report.media.kept == 0
     assert dump(tmp_path / "a.db") == first
-    # One page per Mastodon instance (and Mastodon.py's one look at the instance), one per Bluesky
-    # query: nothing new costs nothing more, and the kept login is reused.
-    assert [len(s.requests) - n for s, n in zip(everyone, requests, strict=True)] == [2, 2, 2]

@@ -108,6 +108,12 @@ def cli() -> None:
 )
 @click.option("--no-mastodon", is_flag=True, help="Do not collect from Mastodon.")
 @click.option(
+    "--feed",
+    metavar="URL",
+    multiple=True,
+    help="An RSS or Atom feed of blog posts about the event; repeatable.",
+)
+@click.option(
     "--allow-private-links",
     is_flag=True,
     help="Let pictures and links found inside posts point at loopback or private addresses.",

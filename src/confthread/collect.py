@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from confthread.archive import Archive
+from confthread.collect_blogs import BlogHarvest
 from confthread.collect_bluesky import BlueskyHarvest
 from confthread.collect_mastodon import MastodonHarvest
 from confthread.collect_media import MediaHarvest
@@ -128,10 +129,30 @@ def collect(
                 # Ctrl-C reaches this thread only: the sources stop at their next save.
                 cancelled.set()
                 raise
+        blogs = SourceProgress("Blogs")
+        harvest = BlogHarvest(
+            archive,
+            config.feeds,
+            config.window,
+            config.tags,
+            blogs,
+            notify,
+            now,
+            policy,
+            config.allow_private_links,
+            aliases=aliases,
+        )
+        try:
+            # After the platforms: the write-ups people linked to are found in what they collected.
+            harvest.run()
+        except SourceError as error:
+            blogs.error = str(error)
         media = MediaProgress()
         with SafeFetcher(policy, allow_private=config.allow_private_links, aliases=aliases) as fetcher:
             MediaHarvest(archive, fetcher, policy, media, notify, now).run()
-        report = CollectReport(tuple(source.progress for source in sources), media=media)
+        report = CollectReport(
+            (*(source.progress for source in sources), blogs), notices=tuple(harvest.notes), media=media
+        )
         archive.finish_run(
             run,
             "failed" if report.failed else "complete",

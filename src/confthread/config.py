@@ -27,6 +27,7 @@ _KEYS = frozenset(
         "title",
         "tags",
         "allow_private_links",
+        "feed",
         "archive",
         "since",
         "until",
@@ -69,6 +70,7 @@ class Config:
     # From the environment only, and kept out of repr: an app password is a secret.
     bluesky_password: str | None = field(default=None, repr=False)
     mastodon: tuple[str, ...] = (DEFAULT_MASTODON,)
+    feeds: tuple[str, ...] = ()
     allow_private_links: bool = False
     retries: int = 5
     timeout: float = 30.0
@@ -171,6 +173,9 @@ def build_config(
         bluesky_handle=env.get(BLUESKY_HANDLE_VARIABLE) or settings.get("bluesky_handle"),
         bluesky_password=env.get(BLUESKY_PASSWORD_VARIABLE),
         mastodon=mastodon,
+        feeds=tuple(
+            dict.fromkeys(normalise_url(str(url), "--feed") for url in _as_list(settings.get("feed"), "feed"))
+        ),
         allow_private_links=bool(settings.get("allow_private_links")),
         retries=_number(settings, "retries", 5, int),
         timeout=_number(settings, "timeout", 30.0, float),

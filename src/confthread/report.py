@@ -25,7 +25,9 @@ class SourceProgress:
     error: str | None = None
 
     def summary(self) -> str:
-        counts = f"{self.posts} new posts from {self.pages} result pages and {self.threads} threads"
+        counts = f"{self.posts} new posts from {self.pages} result pages" + (
+            f" and {self.threads} threads" if self.threads else ""
+        )
         return f"{self.name}: {counts}" + (f"; FAILED: {self.error}" if self.error else "")
 
 
