@@ -134,6 +134,12 @@ def _media_files(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def _reply_index(db: sqlite3.Connection) -> None:
+    """Walking a thread downwards asks "who answered this?" once per post: it must not scan them all."""
+    db.execute("CREATE INDEX posts_by_parent ON posts (platform, reply_to) WHERE reply_to IS NOT NULL")
+
+
 def _rank(uri: str, source: str) -> str:
     """A post's or account's home instance ranks first; other sources in a fixed order."""
     home = urlsplit(uri).hostname == urlsplit(source).hostname
@@ -384,11 +390,11 @@ class Archive:
     def thread_uris(self, platform: Platform, root: str) -> set[str]:
         """The archived posts below `root` (and root itself), following replies down."""
         rows = self._db.execute(
-            "WITH RECURSIVE below(uri) AS (SELECT ?2 UNION "
+            "WITH RECURSIVE below(uri) AS ("
+            "SELECT uri FROM posts WHERE platform = ?1 AND uri = ?2 AND deleted_at IS NULL UNION "
             "SELECT p.uri FROM posts p JOIN below b ON p.reply_to = b.uri "
             "WHERE p.platform = ?1 AND p.deleted_at IS NULL) "
-            "SELECT uri FROM below "
-            "WHERE uri IN (SELECT uri FROM posts WHERE platform = ?1 AND deleted_at IS NULL)",
+            "SELECT uri FROM below",
             (platform, root),
         )
         return {row[0] for row in rows}
