@@ -13,9 +13,9 @@ import pytest
 from rich.console import Console
 
 from confthread.cli import ProgressDisplay, cli, main
+from confthread.replay.build_mastodon import Instance
 from confthread.replay.mastodon import serve_mastodon
 from confthread.report import SourceProgress
-from confthread.replay.build_mastodon import Instance
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 

@@ -16,12 +16,12 @@ from confthread.collect_bluesky import BlueskyHarvest
 from confthread.config import build_config
 from confthread.render.json import digest_to_dict, render_json
 from confthread.replay.bluesky import bluesky_handler, serve_bluesky
+from confthread.replay.build_bluesky import Network
 from confthread.replay.server import Fault, ReplayServer
 from confthread.report import CollectReport, SourceProgress
 from confthread.sources.bluesky import BlueskyClient
 from confthread.sources.bluesky_session import SessionStore
 from confthread.sources.http import RetryPolicy
-from confthread.replay.build_bluesky import Network
 
 FAST = RetryPolicy(attempts=2, backoff=0.01, timeout=5)
 NOW = datetime(2026, 6, 20, tzinfo=UTC)

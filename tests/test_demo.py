@@ -45,7 +45,7 @@ def test_the_json_digest_has_the_expected_threads(demo: Path) -> None:
     assert question["posts"][0]["withheld_replies"] == 1
     media = [m for p in posts for m in p["media"]]
     assert any(not m["alt"] for m in media) and sum(bool(m["alt"]) for m in media) >= 5
-    assert {p["platform"] for p in posts} == {"mastodon", "bluesky"}
+    assert {p["platform"] for p in posts} == {"mastodon", "bluesky", "blog"}
 
 
 def test_nothing_of_the_people_who_opted_out_reaches_any_digest(demo: Path) -> None:
@@ -91,3 +91,49 @@ def test_a_repeated_collect_of_the_example_changes_nothing(tmp_path: Path) -> No
     assert [source.posts for source in report.sources] == [0, 0, 0, 0]
     assert report.media is not None and report.media.kept == 0
     assert dump(tmp_path / "a.db") == first
+
+
+def test_the_demo_digest_reads_session_by_session(demo: Path) -> None:
+    """The event file names the programme (schedule.ics, London time): each thread where it was said."""
+    digest = json.loads((demo / "ukmedlibs.json").read_text())
+    starts = {t["id"]: t["posts"][0]["text"] for t in digest["threads"]}
+    placed = {
+        session["title"]: sorted(starts[thread][:30] for thread in session["threads"])
+        for session in digest["sessions"]
+        if session["threads"]
+    }
+    assert placed["Opening keynote: Keeping the human in the loop \u2013 evidence synthesis and AI"] == [
+        "Settling in for the opening ke"
+    ]
+    assert placed["Day two keynote: Health literacy is everybody's business"] == [
+        "Day two keynote at #UKMedLibs:"
+    ]
+    # Parallel sessions: the one whose title shares the thread's words.
+    assert placed["Reaching staff who never come to the library: outreach that works"] == [
+        "Question for the #ukmedlibs hi"
+    ]
+    assert placed["Heritage corner: handling historic pharmacopoeias"] == ["Heritage corner at #UKMedLibs "]
+    assert placed["Medical history collections: conservation in practice"] == [
+        "From this morning's medical hi"
+    ]
+    # Within 15 minutes after the session ended.
+    assert placed["Search filters: validating what we use"] == ["As mentioned in my talk this a"]
+    keynote = next(s for s in digest["sessions"] if s["title"].startswith("Opening keynote"))
+    assert (keynote["day"], keynote["start"], keynote["room"]) == (
+        "2026-06-10",
+        "2026-06-10T09:15:00+00:00",
+        "Main Hall, East Wing",
+    )
+    around = [starts[thread][:25] for thread in digest["around_the_event"]["threads"]]
+    assert "Good morning and welcome " in around and "Bore da o #UKMedLibs! :dr" in around
+    order = [t for s in digest["sessions"] for t in s["threads"]] + digest["around_the_event"]["threads"]
+    assert order == [t["id"] for t in digest["threads"]]
+    assert {t["session"] for t in digest["threads"]} - {None} == set(placed)
+    filters = next(s for s in digest["sessions"] if s["title"].startswith("Search filters:"))
+    assert [link["url"] for link in filters["links"]] == [
+        "https://journal.example/articles/2026/validating-search-filters"
+    ]
+    page = BeautifulSoup((demo / "ukmedlibs.html").read_text(), "html.parser")
+    days = [" ".join(h.get_text().split()) for h in page.select("section.day > h2")]
+    assert days == ["Wednesday 10 June 2026", "Thursday 11 June 2026", "Friday 12 June 2026"]
+    assert page.select_one("section#around h2").get_text() == "Around the event"  # type: ignore[union-attr]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 Platform = Literal["bluesky", "mastodon", "blog"]
@@ -108,6 +108,10 @@ class Thread:
     kind: ThreadKind
     entries: tuple[ThreadEntry, ...]
     session: str | None = None
+    # The programme session this thread was assigned to (`session` is its title, which may repeat).
+    session_id: str | None = None
+    # A Q&A chat's questions in reading order; empty for every other kind.
+    questions: tuple[ChatQuestion, ...] = ()
 
     @property
     def posts(self) -> tuple[Post, ...]:
@@ -119,6 +123,91 @@ class Thread:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatQuestion:
+    """One question of a Q&A chat: its post and the posts read under it (answers and their replies)."""
+
+    number: int
+    question: str
+    answers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A slot of the programme; `start` and `end` are aware, in the programme's own time zone."""
+
+    id: str
+    title: str
+    start: datetime
+    end: datetime
+    room: str | None = None
+    # A hashtag for this session alone (without '#', casefolded): the strongest sign a post is about it.
+    tag: str | None = None
+
+    @property
+    def day(self) -> date:
+        """The day as people at the venue know it, not the UTC date."""
+        return self.start.date()
+
+
+@dataclass(frozen=True, slots=True)
+class SharedLink:
+    """A link people shared: once per URL, with how many people shared it and in which posts (uris)."""
+
+    url: str
+    title: str | None
+    people: int
+    posts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A part of the digest: a programme session's threads, or (session None) everything around it."""
+
+    session: Session | None
+    threads: tuple[str, ...] = ()
+    links: tuple[SharedLink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformFigures:
+    platform: Platform
+    posts: int
+    people: int
+    threads: int
+
+
+@dataclass(frozen=True, slots=True)
+class HourFigures:
+    """Posts in the UTC hour that starts at `hour`."""
+
+    hour: datetime
+    posts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadFigures:
+    """What a thread drew, summed over its posts and their copies, as the platforms counted it."""
+
+    thread: str
+    replies: int
+    reposts: int
+    likes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    posts: int
+    people: int
+    threads: int
+    platforms: tuple[PlatformFigures, ...] = ()
+    kinds: tuple[tuple[ThreadKind, int], ...] = ()
+    per_hour: tuple[HourFigures, ...] = ()
+    most_replies: tuple[ThreadFigures, ...] = ()
+    most_reposts: tuple[ThreadFigures, ...] = ()
+    most_likes: tuple[ThreadFigures, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     """Everything a renderer needs; built from the archive without any I/O."""
 
@@ -126,3 +215,8 @@ class Digest:
     hashtags: tuple[str, ...]
     generated_at: datetime
     threads: tuple[Thread, ...] = field(default=())
+    # Day -> session -> threads: one section per programme session, then "Around the event" (session None).
+    sections: tuple[Section, ...] = ()
+    # Every link shared in the digest, once each.
+    links: tuple[SharedLink, ...] = ()
+    figures: Figures | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
@@ -31,6 +31,14 @@ _MONTHS = (
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _WEB_SCHEMES = frozenset({"http", "https"})
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def readable_day(day: date) -> str:
+    """ "Wednesday 10 June 2026": a day of the programme, as people at the venue call it."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def iso_time(moment: datetime) -> str:

@@ -60,6 +60,11 @@ def render_html(digest: Digest, *, templates: Path | None = None) -> str:
         "hashtags": view.hashtags,
         "threads": view.threads,
         "counts": view.counts,
+        "grouped": view.grouped,
+        "days": view.days,
+        "around": view.around,
+        "links": view.links,
+        "figures": view.figures,
     }
     try:
         return env.get_template(DIGEST_TEMPLATE).render(context)

@@ -6,17 +6,23 @@ presentation only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date
+from urllib.parse import urlsplit
 
+from confthread.figures import compute_figures
 from confthread.models import Author, Digest, Post, Thread, ThreadEntry
 from confthread.render.consent import visible_threads
 from confthread.render.filters import safe_url
+from confthread.render.outline import DayView, FiguresView, LinkView, days_view, figures_view, link_views
 
 # Replies deeper than this are drawn at this depth: the page stays readable on a phone.
 MAX_DEPTH = 4
 EXCERPT_WORDS = 12
+QUOTE_WORDS = 60
 
 # A blog is its own platform: "on Blog" says nothing, so blogs get no platform label.
 _PLATFORM_LABELS = {"bluesky": "Bluesky", "mastodon": "Mastodon"}
@@ -41,6 +47,24 @@ class PersonView:
 
 
 @dataclass(frozen=True, slots=True)
+class QuoteView:
+    """A quoted post shown inline: as plain text, and behind its content warning if it has one."""
+
+    anchor: str
+    author: str
+    text: str
+    content_warning: str
+
+
+@dataclass(frozen=True, slots=True)
+class CopyView:
+    """Another copy of a post: "on Bluesky", "on glam.social", with its web address when it has one."""
+
+    label: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class EntryView:
     """One post as shown: `continuation` posts get a time line instead of a full byline."""
 
@@ -54,6 +78,10 @@ class EntryView:
     withheld_replies: int
     quote_anchor: str | None
     quote_author: str | None
+    quoted: QuoteView | None = None
+    quote_url: str | None = None
+    also_at: tuple[CopyView, ...] = ()
+    question: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +102,18 @@ class Counts:
 
 @dataclass(frozen=True, slots=True)
 class DigestView:
+    """`days` and `around` are the programme's reading order; without a programme `grouped` is False and
+    `threads` is the whole digest in order (it is that in either case)."""
+
     digest: Digest
     hashtags: tuple[str, ...]
     threads: tuple[ThreadView, ...]
     counts: Counts
+    grouped: bool = False
+    days: tuple[DayView, ...] = ()
+    around: tuple[ThreadView, ...] = ()
+    links: tuple[LinkView, ...] = ()
+    figures: FiguresView | None = None
 
 
 def post_anchor(post: Post) -> str:
@@ -135,11 +171,39 @@ def _is_continuation(thread: Thread, previous: ThreadEntry | None, entry: Thread
     )
 
 
+def web_address(uri: str) -> str | None:
+    """The web page of a post known by its uri: a Bluesky at:// record has one on bsky.app."""
+    if uri.startswith("at://"):
+        parts = uri.removeprefix("at://").split("/")
+        if len(parts) == 3 and parts[1] == "app.bsky.feed.post" and parts[0] and parts[2]:
+            return safe_url(f"https://bsky.app/profile/{parts[0]}/post/{parts[2]}")
+        return None
+    return safe_url(uri)
+
+
+def _copy_view(uri: str) -> CopyView:
+    address = web_address(uri)
+    if uri.startswith("at://"):
+        return CopyView("on Bluesky", address)
+    host = urlsplit(address).hostname if address else None
+    return CopyView(f"on {host}" if host else "elsewhere", address)
+
+
+def _quote_view(quoted: Post) -> QuoteView:
+    return QuoteView(
+        anchor=post_anchor(quoted),
+        author=person(quoted.author).name,
+        text=excerpt(quoted.text, QUOTE_WORDS),
+        content_warning=quoted.content_warning,
+    )
+
+
 def _entry_view(
     thread: Thread,
     previous: ThreadEntry | None,
     entry: ThreadEntry,
     quotable: dict[str, Post],
+    questions: Mapping[str, int],
 ) -> EntryView:
     post = entry.post
     quoted = quotable.get(post.quote_of) if post.quote_of else None
@@ -154,13 +218,19 @@ def _entry_view(
         withheld_replies=max(0, entry.withheld_replies),
         quote_anchor=post_anchor(quoted) if quoted else None,
         quote_author=person(quoted.author).name if quoted else None,
+        quoted=_quote_view(quoted) if quoted else None,
+        quote_url=None if quoted or not post.quote_of else web_address(post.quote_of),
+        also_at=tuple(_copy_view(uri) for uri in entry.also_at),
+        question=questions.get(post.uri),
     )
 
 
 def _thread_view(thread: Thread, entries: tuple[ThreadEntry, ...], quotable: dict[str, Post]) -> ThreadView:
     previous = (None, *entries[:-1])
+    questions = {question.question: question.number for question in thread.questions}
     views = tuple(
-        _entry_view(thread, before, entry, quotable) for before, entry in zip(previous, entries, strict=True)
+        _entry_view(thread, before, entry, quotable, questions)
+        for before, entry in zip(previous, entries, strict=True)
     )
     starter = person(entries[0].post.author)
     return ThreadView(
@@ -181,10 +251,23 @@ def build_view(digest: Digest) -> DigestView:
     visible = visible_threads(digest)
     posts = [entry.post for _, entries in visible for entry in entries]
     quotable = {post.uri: post for post in posts}
+    anchors = {post.uri: post_anchor(post) for post in posts}
     people = {(post.author.platform, post.author.id) for post in posts}
+    views = tuple(_thread_view(thread, entries, quotable) for thread, entries in visible)
+    by_id = {view.thread.id: view for view in views}
+    days = days_view(digest.sections, by_id, anchors)
+    in_sessions = {view.thread.id for day in days for session in day.sessions for view in session.threads}
+    figures = digest.figures
+    if figures is None or figures.posts != len(posts):
+        figures = compute_figures([dataclasses.replace(t, entries=e) for t, e in visible])
     return DigestView(
         digest=digest,
         hashtags=tuple(_hashtag_label(tag) for tag in digest.hashtags),
-        threads=tuple(_thread_view(thread, entries, quotable) for thread, entries in visible),
+        threads=views,
         counts=Counts(threads=len(visible), posts=len(posts), people=len(people)),
+        grouped=bool(days),
+        days=days,
+        around=tuple(view for view in views if view.thread.id not in in_sessions),
+        links=link_views(digest.links, anchors),
+        figures=figures_view(figures, by_id) if posts else None,
     )

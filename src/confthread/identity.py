@@ -1,0 +1,80 @@
+"""Who an account is: handles, profile addresses and bridge accounts reduced to keys that compare. Pure."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from confthread.models import Author
+
+# Bridgy Fed's accounts: a Bluesky user on the fediverse is @handle@bsky.brid.gy; a fediverse user on
+# Bluesky is user.instance.ap.brid.gy; a website is @domain@web.brid.gy or domain.web.brid.gy.
+_FEDIVERSE_BRIDGES = ("@bsky.brid.gy", "@web.brid.gy")
+_BLUESKY_BRIDGES = (".ap.brid.gy", ".web.brid.gy")
+
+
+def identity_key(text: str) -> str:
+    """A handle ('@ada@social.example', 'ada.bsky.social'), DID, actor URI or profile URL, one way.
+
+    Web addresses lose their scheme's case, a trailing slash and any fragment; handles their '@'.
+    """
+    value = text.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() in {"http", "https"} and parts.netloc:
+        path = parts.path.rstrip("/")
+        query = f"?{parts.query}" if parts.query else ""
+        return f"https://{parts.netloc.lower()}{path}{query}"
+    return value.lstrip("@").casefold()
+
+
+def bridged_origin(author: Author) -> str | None:
+    """The handle key of the account a bridge account stands for, or None when it is no bridge."""
+    handle = identity_key(author.handle)
+    for suffix in _FEDIVERSE_BRIDGES:
+        if handle.endswith(suffix) and len(handle) > len(suffix):
+            return handle.removesuffix(suffix)
+    for suffix in _BLUESKY_BRIDGES:
+        if handle.endswith(suffix) and len(handle) > len(suffix):
+            name = handle.removesuffix(suffix)
+            if suffix == ".ap.brid.gy" and "." in name:
+                # Fediverse usernames hold no dots, so the first label is the user, the rest the host.
+                user, host = name.split(".", 1)
+                return f"{user}@{host}"
+            return name
+    return None
+
+
+def bridged_origins(author: Author) -> frozenset[str]:
+    """Every key the person behind a bridge account is known by; empty for any other account.
+
+    Bridgy Fed's fediverse actor for a Bluesky user carries the DID (`https://bsky.brid.gy/ap/did:…`),
+    and a fediverse user's actor and profile addresses follow from the handle by Mastodon's rules.
+    """
+    origin = bridged_origin(author)
+    if origin is None:
+        return frozenset()
+    keys = {origin}
+    actor = identity_key(author.id)
+    if "/ap/did:" in actor:
+        did = actor.split("/ap/", 1)[1]
+        keys |= {did, identity_key(f"https://bsky.app/profile/{did}")}
+    if "@" in origin:
+        user, host = origin.split("@", 1)
+        keys |= {identity_key(f"https://{host}/@{user}"), identity_key(f"https://{host}/users/{user}")}
+    elif "." in origin:
+        keys |= {identity_key(f"https://bsky.app/profile/{origin}"), identity_key(f"https://{origin}")}
+    return frozenset(keys)
+
+
+def author_keys(author: Author) -> frozenset[str]:
+    """Every key this account can be named by: handle, id, profile address and its usual spellings."""
+    handle = identity_key(author.handle)
+    keys = {handle, identity_key(author.id)}
+    if author.url:
+        keys.add(identity_key(author.url))
+    if author.platform == "bluesky":
+        keys.add(identity_key(f"https://bsky.app/profile/{handle}"))
+        keys.add(identity_key(f"https://bsky.app/profile/{author.id}"))
+    elif author.platform == "mastodon" and handle.count("@") == 1:
+        user, host = handle.split("@")
+        keys.add(identity_key(f"https://{host}/@{user}"))
+    return frozenset(key for key in keys if key)

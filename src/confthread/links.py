@@ -1,0 +1,107 @@
+"""Resources mentioned: every web link shared in a set of threads, once each, with who shared it. Pure.
+
+Links come from the posts (`Post.links`, which the sources fill from link cards and the text) and from
+their other copies. One link is one address once tracking parameters, the fragment, a trailing slash
+and the case of the host are set aside. Its title is the first a link card gave. Links to social posts
+in the digest (quotes, a bridged copy's original) and to non-web addresses are not resources and are
+left out; a link to a blog entry is one, even when the digest holds the entry too. Most-shared first
+(by people, then by posts), then by when it was first shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from confthread.models import Post, SharedLink, Thread
+from confthread.threads import post_key
+
+_TRACKING = ("utm_", "mc_", "fbclid", "gclid", "igshid", "ref_src")
+
+
+def link_key(url: str) -> str | None:
+    """The address a link stands for, or None when it is no web address."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        return None
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith(_TRACKING)
+    ]
+    host = parts.hostname.lower() + (f":{parts.port}" if parts.port and parts.port not in (80, 443) else "")
+    return urlunsplit(("https", host, parts.path.rstrip("/"), urlencode(query), ""))
+
+
+def without_tracking(url: str) -> str:
+    """The address as shared, less the parameters that only tell a site where a click came from."""
+    parts = urlsplit(url.strip())
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not k.lower().startswith(_TRACKING)]
+    if len(kept) == len(pairs):
+        return url.strip()
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+@dataclass
+class _Shared:
+    url: str
+    first: tuple[datetime, str]
+    title: str | None = None
+    people: set[tuple[str, str]] = field(default_factory=set)
+    posts: list[str] = field(default_factory=list)
+
+
+def shared_links(
+    threads: Iterable[Thread],
+    copies: Mapping[str, tuple[Post, ...]] | None = None,
+    *,
+    skip: frozenset[str] = frozenset(),
+) -> tuple[SharedLink, ...]:
+    """The links shared in `threads`; `skip` holds the `link_key`s of addresses that are no resource
+    (`post_link_keys` of the digest's own posts)."""
+    copies = copies or {}
+    found: dict[str, _Shared] = {}
+    posts = sorted((post for thread in threads for post in thread.posts), key=post_key)
+    for post in posts:
+        for link in [*post.links, *(link for copy in copies.get(post.uri, ()) for link in copy.links)]:
+            key = link_key(link.url)
+            if key is None or key in skip:
+                continue
+            shared = found.setdefault(key, _Shared(without_tracking(link.url), post_key(post)))
+            if not shared.title and link.title and link.title.strip():
+                shared.title = " ".join(link.title.split())
+            shared.people.add((post.author.platform, post.author.id))
+            if post.uri not in shared.posts:
+                shared.posts.append(post.uri)
+    ranked = sorted(found.values(), key=lambda s: (-len(s.people), -len(s.posts), s.first, s.url))
+    return tuple(SharedLink(s.url, s.title, len(s.people), tuple(s.posts)) for s in ranked)
+
+
+def post_addresses(
+    threads: Iterable[Thread], copies: Mapping[str, tuple[Post, ...]] | None = None
+) -> set[str]:
+    """Every uri and web address of the social posts in `threads` and of their copies.
+
+    A blog entry is left out: an article someone shared is a resource, even when the digest holds it too.
+    """
+    copies = copies or {}
+    addresses: set[str] = set()
+    for thread in threads:
+        for post in thread.posts:
+            for each in (post, *copies.get(post.uri, ())):
+                if each.platform == "blog":
+                    continue
+                addresses.add(each.uri)
+                if each.url:
+                    addresses.add(each.url)
+    return addresses
+
+
+def post_link_keys(addresses: Iterable[str]) -> frozenset[str]:
+    return frozenset(key for key in (link_key(address) for address in addresses) if key)
