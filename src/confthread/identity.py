@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from confthread.models import Author
@@ -12,6 +13,7 @@ _FEDIVERSE_BRIDGES = ("@bsky.brid.gy", "@web.brid.gy")
 _BLUESKY_BRIDGES = (".ap.brid.gy", ".web.brid.gy")
 
 
+@lru_cache(maxsize=65536)
 def identity_key(text: str) -> str:
     """A handle ('@ada@social.example', 'ada.bsky.social'), DID, actor URI or profile URL, one way.
 

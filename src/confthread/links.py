@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from confthread.models import Post, SharedLink, Thread
@@ -21,6 +22,7 @@ from confthread.threads import post_key
 _TRACKING = ("utm_", "mc_", "fbclid", "gclid", "igshid", "ref_src")
 
 
+@lru_cache(maxsize=65536)
 def link_key(url: str) -> str | None:
     """The address a link stands for, or None when it is no web address."""
     try:

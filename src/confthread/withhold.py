@@ -112,10 +112,15 @@ def withhold(posts: Iterable[Post], *, exclude: Iterable[str] = (), copies: Copi
             replies[parent] += 1
             counted.add(group)
     shown = [
-        dataclasses.replace(
-            post, reply_to=target(post.reply_to, post.uri), quote_of=target(post.quote_of, post.uri)
-        )
+        _pointing(post, target(post.reply_to, post.uri), target(post.quote_of, post.uri))
         for post in ordered
         if copies.canonical(post.uri) == post.uri and post.uri not in hidden_groups
     ]
     return Withheld(shown, replies)
+
+
+def _pointing(post: Post, reply_to: str | None, quote_of: str | None) -> Post:
+    """The post as given when its links stand; a new one only when one must change (most never do)."""
+    if (reply_to, quote_of) == (post.reply_to, post.quote_of):
+        return post
+    return dataclasses.replace(post, reply_to=reply_to, quote_of=quote_of)
