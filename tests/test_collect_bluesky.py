@@ -17,7 +17,7 @@ from confthread.config import build_config
 from confthread.render.json import digest_to_dict, render_json
 from confthread.replay.bluesky import bluesky_handler, serve_bluesky
 from confthread.replay.build_bluesky import Network
-from confthread.replay.server import Fault, ReplayServer
+from confthread.replay.server import Fault, ReplayServer, Request, Response
 from confthread.report import CollectReport, SourceProgress
 from confthread.sources.bluesky import BlueskyClient
 from confthread.sources.bluesky_session import SessionStore
@@ -244,3 +244,31 @@ def test_a_kept_session_the_service_no_longer_honours_means_one_fresh_login(
         refreshes = [r for r in server.requests[first:] if r.path.endswith("refreshSession")]
     assert len(logins) == 2
     assert len(refreshes) == (1 if stale == "refresh" else 0)
+
+
+def test_malformed_json_is_named_in_one_line(tmp_path: Path, service: ReplayServer) -> None:
+    answer = service.handler
+
+    def broken(request: Request, base_url: str) -> Response:
+        if request.path.endswith("searchPosts"):
+            return Response(200, b'{"posts": [{"uri": ', {"Content-Type": "application/json"})
+        return answer(request, base_url)
+
+    service.handler = broken
+    [failed] = run(tmp_path, "a.db", service.url).failed
+    assert "not JSON" in (failed.error or "") and "\n" not in (failed.error or "")
+
+
+def test_a_proxy_page_instead_of_json_is_named(tmp_path: Path, service: ReplayServer) -> None:
+    answer = service.handler
+
+    def proxy(request: Request, base_url: str) -> Response:
+        if request.path.endswith("searchPosts"):
+            return Response(
+                403, b"<html><body>Access denied by proxy</body></html>", {"Content-Type": "text/html"}
+            )
+        return answer(request, base_url)
+
+    service.handler = proxy
+    [failed] = run(tmp_path, "a.db", service.url).failed
+    assert "HTTP 403, not from Bluesky: a proxy may be in the way" in (failed.error or "")
