@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint's text layout
   fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji  # Latin, Arabic, Hebrew, CJK, emoji
   poppler-utils                                          # pdftotext and pdftoppm, used by the tests
+  chromium nodejs npm                                    # the HTML digest's browser tests and axe-core
 )
 
 missing=()
@@ -36,4 +37,14 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; 
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[test]'
   echo "$wanted" > "$stamp"
+fi
+
+# axe-core for the browser tests, pinned by tests/browser/package-lock.json. Playwright drives Debian's
+# chromium (tests/test_html_browser.py): never `playwright install`, which would download another browser.
+if [ ! -d tests/browser/node_modules/axe-core ]; then
+  if [ -f tests/browser/package-lock.json ]; then
+    npm ci --prefix tests/browser --no-audit --no-fund --silent
+  else
+    npm install --prefix tests/browser --no-audit --no-fund --silent
+  fi
 fi

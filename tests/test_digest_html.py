@@ -125,7 +125,7 @@ def test_a_chat_reads_question_by_question() -> None:
     assert chat is not None
     assert chat.h2 is not None and chat.h2.get_text() == "Questions and answers, started by UK Libraries Chat"
     assert texts(chat.select(".chat-label")) == ["Question 1", "Question 2"]
-    posts = chat.select("ol.posts > li")
+    posts = chat.select("ol.posts li.post")
     assert [("chat-question" in p["class"]) for p in posts] == [
         True,
         False,

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import zoneinfo
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from PIL import Image
 
 from confthread.errors import UsageError
+from confthread.imaging import Picture
 from confthread.models import Author, Digest, Media, Post, Thread, ThreadEntry
 from confthread.render import digest_to_dict, render_html, render_json
-from confthread.render.html import DIGEST_TEMPLATE
+from confthread.render.html import DIGEST_TEMPLATE, render_html_page
 
 START = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 
@@ -335,7 +340,7 @@ def test_html_media_are_captions_and_links_not_images(page: BeautifulSoup) -> No
         "https://cdn.example.org/poster.jpg",
         "https://cdn.example.org/crowd.jpg",
     ]
-    assert all(f.a.get_text() == "Open image" for f in figures)  # type: ignore[union-attr]
+    assert all(f.a.get_text() == "Open image where it was posted" for f in figures)  # type: ignore[union-attr]
     assert page.find("img") is None
 
 
@@ -354,7 +359,7 @@ def test_html_content_warning_is_collapsed(page: BeautifulSoup) -> None:
 
 
 def test_html_live_thread_continuations_are_compact(page: BeautifulSoup) -> None:
-    posts = page.select("article#live-alice-keynote ol.posts > li")
+    posts = page.select("article#live-alice-keynote ol.posts li.post")
     assert [p.select_one(".byline") is not None for p in posts] == [True, False, True, True]
     assert [p["class"] for p in posts] == [
         ["post", "depth-0"],
@@ -419,6 +424,15 @@ HOSTILE_HTML = [
     "<!-- <script>alert(1)</script> -->comment",
     '<p><a href="  javascript:alert(1)">spaced js</a></p>',
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    # Restyling the page or clobbering its ids and anchors from inside a post.
+    '<p class="skip-link cover" id="threads">class and id</p>',
+    '<div style="background:url(https://evil.example/bg.png)">background</div>',
+    '<img srcset="https://evil.example/a.png 1x" alt="srcset">',
+    '<svg><a xlink:href="javascript:alert(1)"><text>svg link</text></a></svg>',
+    '<a href="//evil.example/">protocol relative</a>',
+    '<a href="https://ok.example/" rel="opener" target="_top">opener</a>',
+    '<details open ontoggle="alert(1)"><summary>toggle</summary></details>',
+    '<p>\u202eRTL override<bdo dir="rtl">bdo</bdo></p>',
 ]
 
 # Hostile values in every other field a template prints: all must come out as inert text.
@@ -484,7 +498,17 @@ ACTIVE_TAGS = [
 ]
 
 
+# What the page's own activity chart is drawn with: shapes and text, nothing that loads or runs.
+CHART_TAGS = {"svg", "title", "desc", "line", "rect", "text"}
+
+
 def test_hostile_html_leaves_no_active_elements(hostile_page: BeautifulSoup) -> None:
+    # The one SVG is the cover's chart, drawn by the template from counts: no post content is in it.
+    charts = hostile_page.find_all("svg")
+    assert [chart["class"] for chart in charts] == [["activity-chart"]]
+    assert {tag.name for tag in charts[0].find_all(True)} <= CHART_TAGS
+    assert "alert" not in str(charts[0])
+    charts[0].decompose()
     assert hostile_page.find_all(ACTIVE_TAGS) == []
     styles = hostile_page.find_all("style")
     assert len(styles) == 1
@@ -541,6 +565,15 @@ def test_hostile_html_keeps_the_harmless_parts(hostile_page: BeautifulSoup) -> N
     assert isinstance(fine, Tag)
     assert fine["href"] == "https://ok.example/"
     assert "noopener" in fine["rel"]
+
+
+def test_post_markup_carries_no_class_id_or_opener(hostile_page: BeautifulSoup) -> None:
+    for content in hostile_page.select("div.content"):
+        for tag in content.find_all(True):
+            assert not {"class", "id", "target", "dir"} & set(tag.attrs), tag
+            if tag.name == "a":
+                assert set(tag["rel"]) == {"nofollow", "noopener", "ugc"}, tag
+    assert len(hostile_page.select("#threads")) == 1
 
 
 def test_html_depth_classes_come_from_a_fixed_set(hostile_page: BeautifulSoup) -> None:
@@ -623,3 +656,119 @@ def test_permalink_falls_back_to_a_web_uri_only() -> None:
     byline = soup.select_one("article#blog-1 .byline")
     assert byline is not None
     assert byline.get_text(" ", strip=True) == "A Blog blog.example.org"
+
+
+# --- HTML: pictures inside the page ------------------------------------------------------------
+
+
+def picture(colour: str = "red", mime: str = "image/jpeg") -> Picture:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), colour).save(out, format="JPEG")
+    return Picture(out.getvalue(), mime, 8, 6)
+
+
+def pictured_digest() -> tuple[Digest, dict[str, Picture]]:
+    author = dataclasses.replace(DANA, avatar="https://cdn.example.org/dana.jpg")
+    post = bsky(
+        author,
+        "pics",
+        90,
+        "Three pictures",
+        media=(
+            Media("https://cdn.example.org/kept.jpg", "A kept photo"),
+            Media("https://cdn.example.org/lost.jpg", "A photo that was not kept"),
+            Media("https://cdn.example.org/kept-no-alt.jpg", ""),
+            Media(
+                "https://cdn.example.org/clip.mp4",
+                "A clip",
+                kind="video",
+                preview_url="https://cdn.example.org/still.jpg",
+            ),
+        ),
+    )
+    pictures = {
+        "https://cdn.example.org/dana.jpg": picture("blue"),
+        "https://cdn.example.org/kept.jpg": picture("red"),
+        "https://cdn.example.org/kept-no-alt.jpg": picture("red"),
+        "https://cdn.example.org/still.jpg": picture("green"),
+        # Never shown: an SVG can carry script, so only raster types get into a page.
+        "https://cdn.example.org/evil.svg": Picture(b"<svg onload=alert(1)>", "image/svg+xml", 1, 1),
+    }
+    return sample_digest(Thread("single-pics", "single", (ThreadEntry(post),))), pictures
+
+
+def test_pictures_are_inside_the_single_page_and_missing_ones_show_their_alt_text() -> None:
+    digest, pictures = pictured_digest()
+    soup = BeautifulSoup(render_html(digest, pictures=pictures), "html.parser")
+    article = soup.select_one("article#single-pics")
+    assert article is not None
+    avatar = article.select_one("img.avatar")
+    assert (
+        avatar is not None
+        and avatar["alt"] == ""
+        and str(avatar["src"]).startswith("data:image/jpeg;base64,")
+    )
+    figures = article.select("figure.media")
+    assert [f.img["alt"] if f.img else None for f in figures] == ["A kept photo", None, "", "A clip"]  # type: ignore[index]
+    # Alt text is there on request; a picture that was not kept is replaced by its alt text.
+    assert figures[0].select_one("details.alt-text") is not None
+    assert "Image: A photo that was not kept" in " ".join(figures[1].get_text().split())
+    assert figures[2].select_one(".no-alt") is not None
+    assert all(str(img["src"]).startswith("data:image/") for img in soup.find_all("img"))
+    csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert csp is not None and "img-src data:;" in str(csp["content"])
+
+
+def test_pictures_as_files_are_named_by_content_and_shared() -> None:
+    digest, pictures = pictured_digest()
+    page = render_html_page(digest, pictures=pictures, as_files=True)
+    soup = BeautifulSoup(page.text, "html.parser")
+    sources = {str(img["src"]) for img in soup.find_all("img")}
+    assert sources == set(page.files)
+    # The two red pictures are one file; the SVG is not among them.
+    assert len(page.files) == 3
+    assert all(name.startswith("assets/") and name.endswith(".jpg") for name in page.files)
+    assert "data:image" not in page.text
+    csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert csp is not None and "img-src 'self' data:;" in str(csp["content"])
+
+
+def test_times_are_shown_in_the_event_zone() -> None:
+    london = zoneinfo.ZoneInfo("Europe/London")
+    summer = datetime(2026, 6, 10, 9, 5, tzinfo=UTC)
+    post = bsky(ALICE, "zoned", 0, "A summer post")
+    digest = sample_digest(
+        Thread("single-zoned", "single", (ThreadEntry(dataclasses.replace(post, created_at=summer)),))
+    )
+    soup = BeautifulSoup(render_html(digest, zone=london), "html.parser")
+    time = soup.select_one("article#single-zoned time")
+    assert time is not None
+    assert time.get_text() == "10 June 2026, 10:05 BST"
+    assert time["datetime"] == "2026-06-10T09:05:00+00:00"
+
+
+def test_cover_has_dates_and_an_activity_chart_with_a_text_alternative(page: BeautifulSoup) -> None:
+    cover = page.select_one("header.cover")
+    assert cover is not None
+    assert cover.select_one(".dates").get_text() == "14 March 2025"  # type: ignore[union-attr]
+    chart = cover.select_one("svg.activity-chart")
+    assert chart is not None and chart["role"] == "img"
+    assert chart.find("desc") is not None and "busiest hour" in chart.find("desc").get_text()  # type: ignore[union-attr]
+    assert cover.select(".chart-table tbody tr")
+    assert sum(int(td.get_text()) for td in cover.select(".chart-table tbody td")) == 9
+
+
+def test_replies_fold_under_the_post_they_answer(page: BeautifulSoup) -> None:
+    # Without pictures, everyone gets their initial in place of an avatar.
+    initials = {span.get_text() for span in page.select("span.avatar-none")}
+    assert {"A", "B", "C", "D"} <= initials
+    folds = page.select("article#live-alice-keynote li.replies > details")
+    assert len(folds) == 1 and folds[0].has_attr("open")
+    assert folds[0].summary is not None
+    assert folds[0].summary.get_text(" ", strip=True).startswith("1 reply")
+    assert [li["class"] for li in folds[0].select("li.post")] == [["post", "depth-1"]]
+
+
+def test_every_link_from_a_post_is_marked_user_content(page: BeautifulSoup) -> None:
+    for link in page.select("a[href^='http']"):
+        assert {str(value) for value in link.get("rel", [])} >= {"nofollow", "noopener", "ugc"}, link

@@ -17,6 +17,7 @@ from confthread import api
 from confthread.config import build_config
 from confthread.demo import run_demo
 from confthread.errors import ConfthreadError
+from confthread.render.pdf_options import DEFAULT_VARIANT, PAPERS, PDF_VARIANTS, Paper
 from confthread.report import CollectReport
 from confthread.report import Progress as Reporting
 
@@ -141,7 +142,13 @@ def collect(tags: Sequence[str], event_file: Path | None, quiet: bool, **options
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(api.FORMATS), required=True, help="What to write.")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="The file to write.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=str),
+    required=True,
+    help="The file to write; for html and markdown, a folder (ending in /) gets index.html or index.md "
+    "with its pictures in assets/ beside it.",
+)
 @click.option(
     "--archive", type=click.Path(path_type=Path), help="The archive to read (default ./confthread.db)."
 )
@@ -162,15 +169,32 @@ def collect(tags: Sequence[str], event_file: Path | None, quiet: bool, **options
     multiple=True,
     help="Leave this person out of the digest (e.g. jdoyle@medlibs.example); repeatable.",
 )
+@click.option(
+    "--paper",
+    type=click.Choice(PAPERS),
+    default="a4",
+    show_default=True,
+    help="The PDF's page size (pdf only).",
+)
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(PDF_VARIANTS),
+    default=DEFAULT_VARIANT,
+    show_default=True,
+    help="The PDF standard to follow (pdf only): PDF/A-3b archives well and carries the JSON digest "
+    "inside; 'none' writes a plain PDF.",
+)
 @click.option("--config", "event_file", type=click.Path(path_type=Path), help="An event file (TOML).")
 def render(
     fmt: api.Format,
-    out: Path,
+    out: str,
     archive: Path | None,
     title: str | None,
     templates: Path | None,
     schedule: Path | None,
     exclude: Sequence[str],
+    paper: Paper,
+    pdf_variant: str,
     event_file: Path | None,
 ) -> None:
     """Render the digest from the archive alone: no network is needed or used.
@@ -190,6 +214,8 @@ def render(
         schedule=config.schedule,
         exclude=config.exclude,
         timezone=config.timezone,
+        paper=paper,
+        pdf_variant=pdf_variant,
     )
 
 

@@ -21,6 +21,7 @@ from confthread.resources import example_event_dir
 from confthread.sources.bluesky_session import SessionStore
 from confthread.sources.http import RetryPolicy
 
+SUFFIXES = {"html": ".html", "json": ".json", "markdown": ".md", "pdf": ".pdf"}
 # Loopback answers at once; a fault here is a bug worth seeing quickly, not a network to wait out.
 DEMO_POLICY = RetryPolicy(attempts=2, backoff=0.1, timeout=10)
 
@@ -92,7 +93,7 @@ def run_demo(out: Path, *, progress: Callable[[Progress], None] | None = None) -
         write_digest(
             config.archive,
             fmt,
-            out / f"{event.name}.{fmt}",
+            out / f"{event.name}{SUFFIXES[fmt]}",
             title=config.title,
             schedule=config.schedule,
             exclude=config.exclude,

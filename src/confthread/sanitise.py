@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from bs4 import BeautifulSoup
 
@@ -29,6 +31,15 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener ugc"
+_ABSOLUTE = re.compile(r"(?i)(?:https?://[^/?#\s]|mailto:)")
+
+
+def _absolute_only(tag: str, attribute: str, value: str) -> str | None:
+    """A link must name its scheme: a relative or `//host` address would resolve against wherever the
+    digest is opened (the reader's own disk, or the blog hosting it)."""
+    if attribute == "href" and not _ABSOLUTE.match(value.strip()):
+        return None
+    return value
 
 
 def clean_html(html: str) -> str:
@@ -40,6 +51,7 @@ def clean_html(html: str) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_absolute_only,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
@@ -41,25 +41,49 @@ def readable_day(day: date) -> str:
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def short_day(day: date) -> str:
+    """ "Wed 10 Jun": a day under a chart's axis."""
+    return f"{_WEEKDAYS[day.weekday()][:3]} {day.day} {_MONTHS[day.month - 1][:3]}"
+
+
 def iso_time(moment: datetime) -> str:
     """The machine-readable form for `<time datetime>`, always UTC with an offset."""
     return iso_utc(moment)
 
 
-def readable_date(moment: datetime) -> str:
+def zone_name(moment: datetime) -> str:
+    """ "BST", "CEST", or "UTC+0530" where the zone has no abbreviation."""
+    name = moment.tzname() or "UTC"
+    return "UTC" if name in {"UTC", "+00"} else (name if name[0].isalpha() else f"UTC{moment:%z}")
+
+
+def readable_date(moment: datetime, zone: tzinfo | None = None) -> str:
     """ "14 March 2025" — no leading zero, month spelled out, never ambiguous between countries."""
-    utc = moment.astimezone(UTC)
-    return f"{utc.day} {_MONTHS[utc.month - 1]} {utc.year}"
+    local = moment.astimezone(zone or UTC)
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
 
 
-def clock_time(moment: datetime) -> str:
-    """ "09:05 UTC" — for a post on the same day as the one just before it."""
-    return f"{moment.astimezone(UTC):%H:%M} UTC"
+def clock_time(moment: datetime, zone: tzinfo | None = None) -> str:
+    """ "09:05 UTC", or "10:05 BST" in the event's zone — for a post on the same day as the one before."""
+    local = moment.astimezone(zone or UTC)
+    return f"{local:%H:%M} {zone_name(local)}"
 
 
-def readable_time(moment: datetime) -> str:
+def readable_time(moment: datetime, zone: tzinfo | None = None) -> str:
     """ "14 March 2025, 09:05 UTC": readers are in many time zones, so the zone is always named."""
-    return f"{readable_date(moment)}, {clock_time(moment)}"
+    return f"{readable_date(moment, zone)}, {clock_time(moment, zone)}"
+
+
+def date_range(first: datetime, last: datetime, zone: tzinfo | None = None) -> str:
+    """ "10 June 2026", "10-12 June 2026" or "30 June - 2 July 2026", written with en dashes."""
+    start, end = first.astimezone(zone or UTC), last.astimezone(zone or UTC)
+    if start.date() == end.date():
+        return readable_date(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}\u2013{readable_date(end)}"
+    if start.year == end.year:
+        return f"{start.day} {_MONTHS[start.month - 1]} \u2013 {readable_date(end)}"
+    return f"{readable_date(start)} \u2013 {readable_date(end)}"
 
 
 def safe_url(url: str | None) -> str | None:

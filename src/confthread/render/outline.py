@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from confthread.models import Figures, Section, Session, SharedLink, ThreadFigures
-from confthread.render.filters import count_noun, readable_day, readable_time, safe_url
+from confthread.models import Figures, HourFigures, Section, Session, SharedLink, ThreadFigures
+from confthread.render.filters import count_noun, readable_day, readable_time, safe_url, short_day
 
 if TYPE_CHECKING:
     from confthread.render.view import ThreadView
@@ -164,3 +164,151 @@ def figures_view(figures: Figures, threads: Mapping[str, ThreadView]) -> Figures
         ),
         top=tuple(top),
     )
+
+
+# The activity chart's drawing box, in SVG user units; the page scales it to the column's width.
+CHART_WIDTH = 640
+CHART_HEIGHT = 150
+_PLOT_TOP = 26
+_PLOT_BOTTOM = 120
+# Beyond two weeks an hour is a hairline: the chart counts days instead.
+_MAX_HOURLY_BARS = 14 * 24
+
+
+@dataclass(frozen=True, slots=True)
+class BarView:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    posts: int
+
+
+@dataclass(frozen=True, slots=True)
+class TickView:
+    x: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChartView:
+    """Posts over time, drawn as bars; `summary` and `rows` say the same in words for every reader."""
+
+    unit: str
+    bars: tuple[BarView, ...]
+    ticks: tuple[TickView, ...]
+    peak: int
+    summary: str
+    rows: tuple[HourView, ...]
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    baseline: int = _PLOT_BOTTOM
+    top: int = _PLOT_TOP
+
+
+def _bins(
+    counts: Mapping[datetime, int], zone: tzinfo, window: tuple[datetime, datetime] | None
+) -> tuple[str, list[tuple[datetime, int]]]:
+    """Every hour (or day) from the first post to the last (or across `window`), quiet ones at zero."""
+    first, last = window or (min(counts), max(counts))
+    if (last - first) < timedelta(hours=_MAX_HOURLY_BARS):
+        steps = int((last - first) / timedelta(hours=1)) + 1
+        return "hour", [
+            (first + timedelta(hours=n), counts.get(first + timedelta(hours=n), 0)) for n in range(steps)
+        ]
+    days: dict[date, int] = {}
+    for moment, posts in counts.items():
+        day = moment.astimezone(zone).date()
+        days[day] = days.get(day, 0) + posts
+    start, end = min(days), max(days)
+    span = (end - start).days + 1
+    return "day", [
+        (datetime.combine(start + timedelta(days=n), time(), zone), days.get(start + timedelta(days=n), 0))
+        for n in range(span)
+    ]
+
+
+def _ticks(
+    bins: Sequence[tuple[datetime, int]], unit: str, zone: tzinfo, step: float
+) -> tuple[TickView, ...]:
+    local = [moment.astimezone(zone) for moment, _ in bins]
+    several_days = local[0].date() != local[-1].date()
+    ticks = []
+    for index, moment in enumerate(local):
+        if unit == "day" or several_days:
+            wanted = unit == "day" or moment.hour == 0 or index == 0
+            label = short_day(moment.date())
+        else:
+            wanted = moment.hour % 3 == 0 or index == 0
+            label = f"{moment:%H:%M}"
+        if wanted:
+            ticks.append(TickView(round(index * step, 2), label))
+    # Labels closer than this would print over each other: keep the first of any crowded pair.
+    spaced: list[TickView] = []
+    for tick in ticks:
+        if not spaced or tick.x - spaced[-1].x >= 110:
+            spaced.append(tick)
+    return tuple(spaced)
+
+
+def programme_window(days: Sequence[date], zone: tzinfo) -> tuple[datetime, datetime] | None:
+    """The UTC hours of the programme's days, midnight to midnight at the venue."""
+    if not days:
+        return None
+    start = datetime.combine(min(days), time(), zone).astimezone(UTC)
+    end = datetime.combine(max(days) + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end - timedelta(hours=1)
+
+
+def chart_view(per_hour: Sequence[HourFigures], zone: tzinfo, days: Sequence[date] = ()) -> ChartView | None:
+    """The activity chart, laid out here so the template only draws it; None when nothing was posted.
+
+    With a programme the chart covers its days (a teaser weeks before would squash the event into a
+    sliver) and says in words how many posts fall outside them.
+    """
+    counts = {hour.hour.astimezone(UTC): hour.posts for hour in per_hour}
+    window = programme_window(days, zone)
+    outside = 0
+    if window is not None:
+        outside = sum(n for moment, n in counts.items() if not window[0] <= moment <= window[1])
+        counts = {moment: n for moment, n in counts.items() if window[0] <= moment <= window[1]}
+    if not counts:
+        return None
+    unit, bins = _bins(counts, zone, window)
+    peak = max(posts for _, posts in bins) or 1
+    step = CHART_WIDTH / len(bins)
+    gap = step * 0.15 if step > 4 else 0.0
+    scale = (_PLOT_BOTTOM - _PLOT_TOP) / peak
+    bars = []
+    for index, (moment, posts) in enumerate(bins):
+        height = posts * scale
+        label = (
+            readable_time(moment, zone) if unit == "hour" else readable_day(moment.astimezone(zone).date())
+        )
+        bars.append(
+            BarView(
+                round(index * step + gap / 2, 2),
+                round(_PLOT_BOTTOM - height, 2),
+                round(step - gap, 2),
+                round(height, 2),
+                label,
+                posts,
+            )
+        )
+    busiest = max(bars, key=lambda bar: bar.posts)
+    summary = (
+        f"Posts per {unit} from {bars[0].label} to {bars[-1].label}: "
+        f"the busiest {unit} was {busiest.label}, with {count_noun(busiest.posts, 'post', 'posts')}."
+    )
+    if outside:
+        verb = "is" if outside == 1 else "are"
+        summary += (
+            f" {count_noun(outside, 'post', 'posts')} from outside the programme's days {verb} not drawn."
+        )
+    rows = tuple(
+        HourView(moment, bar.label, bar.posts)
+        for (moment, _), bar in zip(bins, bars, strict=True)
+        if bar.posts
+    )
+    return ChartView(unit, tuple(bars), _ticks(bins, unit, zone, step), peak, summary, rows)

@@ -10,14 +10,24 @@ import dataclasses
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time, tzinfo
 from urllib.parse import urlsplit
 
 from confthread.figures import compute_figures
-from confthread.models import Author, Digest, Post, Thread, ThreadEntry
+from confthread.models import Author, Digest, Media, Post, Thread, ThreadEntry
 from confthread.render.consent import visible_threads
-from confthread.render.filters import safe_url
-from confthread.render.outline import DayView, FiguresView, LinkView, days_view, figures_view, link_views
+from confthread.render.filters import date_range, safe_url
+from confthread.render.outline import (
+    ChartView,
+    DayView,
+    FiguresView,
+    LinkView,
+    chart_view,
+    days_view,
+    figures_view,
+    link_views,
+)
+from confthread.render.pictures import Shown
 
 # Replies deeper than this are drawn at this depth: the page stays readable on a phone.
 MAX_DEPTH = 4
@@ -44,6 +54,28 @@ class PersonView:
     handle: str
     url: str | None
     platform: str | None
+    avatar: Shown | None = None
+    initial: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageView:
+    """An attachment: the picture when it was kept, else its alt text stands in for it."""
+
+    kind: str
+    alt: str
+    shown: Shown | None
+    original: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """A link card the platform made: a title, what the page says of itself, and its site."""
+
+    url: str
+    title: str
+    description: str
+    site: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +114,16 @@ class EntryView:
     quote_url: str | None = None
     also_at: tuple[CopyView, ...] = ()
     question: int | None = None
+    images: tuple[ImageView, ...] = ()
+    cards: tuple[CardView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BlockView:
+    """A top-level post and the replies under it, which the page lets a reader fold away."""
+
+    entry: EntryView
+    replies: tuple[EntryView, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +133,7 @@ class ThreadView:
     heading: str
     excerpt: str
     starter: PersonView
+    blocks: tuple[BlockView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +157,9 @@ class DigestView:
     around: tuple[ThreadView, ...] = ()
     links: tuple[LinkView, ...] = ()
     figures: FiguresView | None = None
+    zone: tzinfo = UTC
+    dates: str = ""
+    chart: ChartView | None = None
 
 
 def post_anchor(post: Post) -> str:
@@ -128,16 +174,45 @@ def handle_label(author: Author) -> str:
     return "@" + author.handle.lstrip("@")
 
 
-def person(author: Author) -> PersonView:
+def person(author: Author, pictures: Mapping[str, Shown] | None = None) -> PersonView:
     handle = handle_label(author)
     name = (author.name or "").strip()
+    shown = name or handle
     return PersonView(
-        name=name or handle,
+        name=shown,
         named=bool(name),
         handle=handle,
         url=safe_url(author.url),
         platform=_PLATFORM_LABELS.get(author.platform),
+        avatar=(pictures or {}).get(author.avatar) if author.avatar else None,
+        initial=shown.lstrip("@")[:1].upper(),
     )
+
+
+def picture_url(media: Media) -> str:
+    """The address the picture was kept under: a video or audio is shown by its still."""
+    return media.url if media.kind == "image" else media.preview_url or media.url
+
+
+def _image_view(media: Media, pictures: Mapping[str, Shown]) -> ImageView:
+    return ImageView(
+        kind="image" if media.kind == "image" else media.kind,
+        alt=media.alt.strip(),
+        shown=pictures.get(picture_url(media)),
+        original=safe_url(media.url),
+    )
+
+
+def _card_views(post: Post) -> tuple[CardView, ...]:
+    """Only links the platform described: a bare URL is already in the post's text."""
+    cards = []
+    for link in post.links:
+        url = safe_url(link.url)
+        title = (link.title or "").strip()
+        if url and title:
+            site = (urlsplit(url).hostname or "").removeprefix("www.")
+            cards.append(CardView(url, title, (link.description or "").strip(), site))
+    return tuple(cards)
 
 
 def excerpt(text: str, words: int = EXCERPT_WORDS) -> str:
@@ -204,12 +279,13 @@ def _entry_view(
     entry: ThreadEntry,
     quotable: dict[str, Post],
     questions: Mapping[str, int],
+    pictures: Mapping[str, Shown],
 ) -> EntryView:
     post = entry.post
     quoted = quotable.get(post.quote_of) if post.quote_of else None
     return EntryView(
         post=post,
-        author=person(post.author),
+        author=person(post.author, pictures),
         anchor=post_anchor(post),
         depth=max(0, min(entry.depth, MAX_DEPTH)),
         continuation=_is_continuation(thread, previous, entry),
@@ -222,23 +298,42 @@ def _entry_view(
         quote_url=None if quoted or not post.quote_of else web_address(post.quote_of),
         also_at=tuple(_copy_view(uri) for uri in entry.also_at),
         question=questions.get(post.uri),
+        images=tuple(_image_view(media, pictures) for media in post.media),
+        cards=_card_views(post),
     )
 
 
-def _thread_view(thread: Thread, entries: tuple[ThreadEntry, ...], quotable: dict[str, Post]) -> ThreadView:
+def _blocks(entries: tuple[EntryView, ...]) -> tuple[BlockView, ...]:
+    """Each top-level post with the replies that follow it, in reading order."""
+    blocks: list[BlockView] = []
+    for entry in entries:
+        if entry.depth > 0 and blocks:
+            blocks[-1] = BlockView(blocks[-1].entry, (*blocks[-1].replies, entry))
+        else:
+            blocks.append(BlockView(entry, ()))
+    return tuple(blocks)
+
+
+def _thread_view(
+    thread: Thread,
+    entries: tuple[ThreadEntry, ...],
+    quotable: dict[str, Post],
+    pictures: Mapping[str, Shown],
+) -> ThreadView:
     previous = (None, *entries[:-1])
     questions = {question.question: question.number for question in thread.questions}
     views = tuple(
-        _entry_view(thread, before, entry, quotable, questions)
+        _entry_view(thread, before, entry, quotable, questions, pictures)
         for before, entry in zip(previous, entries, strict=True)
     )
-    starter = person(entries[0].post.author)
+    starter = person(entries[0].post.author, pictures)
     return ThreadView(
         thread=thread,
         entries=views,
         heading=_HEADINGS[thread.kind].format(name=starter.name),
         excerpt=excerpt(entries[0].post.text),
         starter=starter,
+        blocks=_blocks(views),
     )
 
 
@@ -246,14 +341,41 @@ def _hashtag_label(tag: str) -> str:
     return "#" + tag.lstrip("#")
 
 
-def build_view(digest: Digest) -> DigestView:
-    """Everything the template shows, with opted-out people's posts already left out."""
+def event_zone(digest: Digest, zone: tzinfo | None = None) -> tzinfo:
+    """The programme's own zone (the venue's clock), else the zone given, else UTC."""
+    for section in digest.sections:
+        if section.session is not None and section.session.start.tzinfo is not None:
+            return section.session.start.tzinfo
+    return zone or UTC
+
+
+def _dates(days: tuple[DayView, ...], posts: list[Post], zone: tzinfo) -> str:
+    """The event's dates: the programme's days when there is one, else the span of the posts."""
+    if days:
+        first, last = min(day.day for day in days), max(day.day for day in days)
+        return date_range(
+            datetime.combine(first, time(12), zone), datetime.combine(last, time(12), zone), zone
+        )
+    if not posts:
+        return ""
+    return date_range(min(p.created_at for p in posts), max(p.created_at for p in posts), zone)
+
+
+def build_view(
+    digest: Digest, *, pictures: Mapping[str, Shown] | None = None, zone: tzinfo | None = None
+) -> DigestView:
+    """Everything the template shows, with opted-out people's posts already left out.
+
+    `pictures` are the kept pictures by their original URL; `zone` is the event's (see `event_zone`).
+    """
+    pictures = pictures or {}
+    local = event_zone(digest, zone)
     visible = visible_threads(digest)
     posts = [entry.post for _, entries in visible for entry in entries]
     quotable = {post.uri: post for post in posts}
     anchors = {post.uri: post_anchor(post) for post in posts}
     people = {(post.author.platform, post.author.id) for post in posts}
-    views = tuple(_thread_view(thread, entries, quotable) for thread, entries in visible)
+    views = tuple(_thread_view(thread, entries, quotable, pictures) for thread, entries in visible)
     by_id = {view.thread.id: view for view in views}
     days = days_view(digest.sections, by_id, anchors)
     in_sessions = {view.thread.id for day in days for session in day.sessions for view in session.threads}
@@ -270,4 +392,7 @@ def build_view(digest: Digest) -> DigestView:
         around=tuple(view for view in views if view.thread.id not in in_sessions),
         links=link_views(digest.links, anchors),
         figures=figures_view(figures, by_id) if posts else None,
+        zone=local,
+        dates=_dates(days, posts, local),
+        chart=chart_view(figures.per_hour, local, [day.day for day in days]) if posts else None,
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from confthread.replay.bluesky_ratelimit import Budget, Spent
 from confthread.replay.mastodon_instance import instance_domain, instance_v1, instance_v2
 from confthread.replay.mastodon_store import MastodonStore, TagQuery
 from confthread.replay.server import Fault, Handler, ReplayServer, Request, Response
@@ -55,16 +57,41 @@ GUEST_CONTEXT = ContextLimits(ancestors=40, descendants=60, depth=20)
 SIGNED_IN_CONTEXT = ContextLimits(ancestors=4096, descendants=4096, depth=None)
 
 
-def mastodon_handler(statuses: Sequence[Mapping[str, Any]], *, token: str | None = None) -> Handler:
+@dataclass(frozen=True)
+class RateLimit:
+    """A budget that is enforced: `limit` requests per `period` seconds, windows aligned to the epoch.
+
+    Mastodon allows an anonymous reader 300 API requests per 5 minutes per address; a benchmark may
+    scale the period down (300 per 5 s) to stay short. `clock` (UTC) replaces the wall clock.
+    """
+
+    limit: int = _RATE_LIMIT
+    period: int = _RATE_PERIOD
+    clock: Callable[[], datetime] | None = None
+
+
+def mastodon_handler(
+    statuses: Sequence[Mapping[str, Any]], *, token: str | None = None, rate_limit: RateLimit | None = None
+) -> Handler:
     """Answers as one instance holding `statuses` (Status entities in wire JSON) would.
 
-    With `token`, every request must carry it, as on an instance that closed its public API.
+    With `token`, every request must carry it, as on an instance that closed its public API. With
+    `rate_limit`, a request beyond the budget is answered 429, as Rack::Attack does on a real instance;
+    without it every answer shows a fresh budget and none is refused.
     """
     store = MastodonStore(statuses)
     accounts = {str((s.get("account") or {}).get("id")) for s in statuses}
+    clock = (rate_limit and rate_limit.clock) or _utcnow
+    budget = None if rate_limit is None else Budget(rate_limit.limit, clock, rate_limit.period)
 
     def handle(request: Request, base_url: str) -> Response:
-        headers = rate_limit_headers()
+        if budget is None:
+            headers = rate_limit_headers()
+        else:
+            spent = budget.spend()
+            headers = _spent_headers(spent, clock())
+            if not spent.allowed:
+                return Response.json({"error": "Too many requests"}, 429, headers)
         if token is not None and request.headers.get("authorization") != f"Bearer {token}":
             return Response.json({"error": "The access token is invalid"}, 401, headers)
         if request.method not in {"GET", "HEAD"}:
@@ -102,9 +129,11 @@ def serve_mastodon(
     token: str | None = None,
     latency: float = 0.0,
     faults: Iterable[Fault] = (),
+    rate_limit: RateLimit | None = None,
 ) -> ReplayServer:
     """Not yet started: use it as a context manager, or call start() and close()."""
-    return ReplayServer(mastodon_handler(statuses, token=token), latency=latency, faults=faults)
+    handler = mastodon_handler(statuses, token=token, rate_limit=rate_limit)
+    return ReplayServer(handler, latency=latency, faults=faults)
 
 
 def rate_limit_headers(now: datetime | None = None) -> dict[str, str]:
@@ -120,6 +149,23 @@ def rate_limit_headers(now: datetime | None = None) -> dict[str, str]:
         "X-RateLimit-Remaining": str(_RATE_LIMIT - 1),
         "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
+
+
+def _spent_headers(spent: Spent, now: datetime) -> dict[str, str]:
+    """The budget in Mastodon's headers; a refusal also says, in Retry-After, how long to wait."""
+    reset = int(spent.headers["RateLimit-Reset"])
+    headers = {
+        "X-RateLimit-Limit": spent.headers["RateLimit-Limit"],
+        "X-RateLimit-Remaining": spent.headers["RateLimit-Remaining"],
+        "X-RateLimit-Reset": datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+    if not spent.allowed:
+        headers["Retry-After"] = str(max(1, math.ceil(reset - now.timestamp())))
+    return headers
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 def _tag_timeline(
