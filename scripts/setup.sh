@@ -8,7 +8,7 @@ DEBIAN_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint's text layout
   fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji  # Latin, Arabic, Hebrew, CJK, emoji
   poppler-utils                                          # pdftotext and pdftoppm, used by the tests
-  chromium nodejs npm                                    # the HTML digest's browser tests and axe-core
+  chromium                                               # the HTML digest's browser tests
 )
 
 missing=()
@@ -17,6 +17,9 @@ if command -v dpkg-query >/dev/null 2>&1; then
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
 fi
+# npm fetches axe-core; a machine that already has Node.js from elsewhere keeps it (Debian's npm would
+# conflict with it), so Debian's are installed only when there is no npm at all.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
