@@ -140,9 +140,14 @@ def _reply_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX posts_by_parent ON posts (platform, reply_to) WHERE reply_to IS NOT NULL")
 
 
-def _rank(uri: str, source: str) -> str:
-    """A post's or account's home instance ranks first; other sources in a fixed order."""
-    home = urlsplit(uri).hostname == urlsplit(source).hostname
+def _rank(uri: str, source: str, home: bool | None = None) -> str:
+    """A post's or account's home instance ranks first; other sources in a fixed order.
+
+    `home` is the source's own word for it (a Mastodon account is local when its `acct` has no host);
+    without it, the source's address is compared with the uri's.
+    """
+    if home is None:
+        home = urlsplit(uri).hostname == urlsplit(source).hostname
     return f"{0 if home else 1}|{source}"
 
 
@@ -155,6 +160,8 @@ class Record:
     source: str
     local_id: str | None = None
     parent_local_id: str | None = None
+    # Whether `source` is where the post was written (None: judge by the addresses).
+    home: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -313,7 +320,7 @@ class Archive:
                 author.avatar,
                 int(author.opted_out),
                 json.dumps(list(author.links)),
-                _rank(author.id, record.source),
+                _rank(author.id, record.source, record.home),
             ),
         )
         unresolved = post.reply_to is None and record.parent_local_id is not None
@@ -358,7 +365,7 @@ class Archive:
                 json.dumps(dataclasses.asdict(post.counts)),
                 json.dumps(list(post.labels)),
                 post.original_url,
-                _rank(post.uri, record.source),
+                _rank(post.uri, record.source, record.home),
             ),
         ).rowcount
         # Whoever wins: a parent or quote resolved by any source stays resolved, and a post served

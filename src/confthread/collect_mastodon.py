@@ -179,6 +179,7 @@ class MastodonHarvest(Harvest):
                 instance,
                 local_id=str(status["id"]),
                 parent_local_id=_text(status.get("in_reply_to_id")),
+                home="@" not in str((status.get("account") or {}).get("acct", "@")),
             )
             for status in kept
         ]
