@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,13 @@ def blog() -> Iterator[ReplayServer]:
 
 
 def harvest(
-    archive: Archive, feeds: list[str], *, allow: bool = False, policy: RetryPolicy = FAST, **options: Any
+    archive: Archive,
+    feeds: list[str],
+    *,
+    allow: bool = False,
+    policy: RetryPolicy = FAST,
+    now: datetime = NOW,
+    **options: Any,
 ) -> BlogHarvest:
     return BlogHarvest(
         archive,
@@ -140,7 +146,7 @@ def harvest(
         ["ukmedlibs"],
         SourceProgress("Blogs"),
         lambda _: None,
-        lambda: NOW,
+        lambda: now,
         policy,
         allow,
         **options,
@@ -584,7 +590,10 @@ def test_linked_pages_become_blog_posts_and_failures_are_only_noted(
         notes = list(blogs.notes)
         assert archive.seen_at(LINK_SOURCE) == {f"{blog.url}/?p=1": article, article: article}
         requests = len(blog.requests)
-        again = harvest(archive, [], allow=True)
+        soon = harvest(archive, [], allow=True, now=NOW + timedelta(hours=1))
+        soon.run()
+        asked_soon = len(blog.requests) - requests
+        again = harvest(archive, [], allow=True, now=NOW + timedelta(days=2))
         again.run()
     assert [note for note in notes if "http" in note or "javascript" in note] == notes
     for url, reason in links.items():
@@ -592,7 +601,9 @@ def test_linked_pages_become_blog_posts_and_failures_are_only_noted(
             [note] = [note for note in notes if url in note]
             assert note.startswith("skipped: ") and reason in note and "\n" not in note
     assert blogs.progress.error is None and blogs.progress.posts == 1
-    # What is not an article is remembered; only the page that failed to load is asked for again.
+    # What is not an article is remembered; the page that failed to load is asked for again, but not on
+    # every collect: only once a day has passed.
+    assert asked_soon == 0 and not soon.notes
     assert [r.path for r in blog.requests[requests:]] == ["/missing/"]
     assert len(again.notes) == 1
     [write_up] = blog_posts(tmp_path / "a.db").values()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urldefrag, urlsplit
 
 from confthread.archive import Archive, Record
@@ -73,6 +73,10 @@ def shared_links(posts: Sequence[Post], window: Window) -> list[LinkedPage]:
             if link.url not in shared.forms:
                 shared.forms.append(link.url)
     return list(pages.values())
+
+
+# A linked page that failed to load may load later: not on every collect, though.
+RETRY_FAILED_AFTER = timedelta(days=1)
 
 
 class BlogHarvest:
@@ -182,17 +186,31 @@ class BlogHarvest:
             page = fetch_page(fetcher, link.url, self.policy)
             return page, read_article(page, now=self.now())
         except (NotAnArticle, FetchError) as error:
-            self._skip(link, str(error), remember=_lasting(error))
+            # A private address may be allowed next time: that refusal is not remembered at all.
+            self._skip(
+                link, str(error), remember=_lasting(error), retry_later=not isinstance(error, PrivateAddress)
+            )
             return None
 
     def _remembered(self, url: str) -> bool:
-        return self.archive.cursor(_skip_key(url)) is not None
+        """A lasting skip stands; a page that failed to load is tried again only after a day."""
+        state = self.archive.cursor(_skip_key(url))
+        if state is None:
+            return False
+        failed_at = state.get("failed_at")
+        return failed_at is None or datetime.fromisoformat(failed_at) > self.now() - RETRY_FAILED_AFTER
 
-    def _skip(self, link: LinkedPage, message: str, *, remember: bool) -> None:
-        """Noted for the user; a page that is simply not an article is not fetched again next time."""
+    def _skip(self, link: LinkedPage, message: str, *, remember: bool, retry_later: bool = False) -> None:
+        """Noted for the user; a page that is simply not an article is not fetched again, and one that
+        failed to load not before a day has passed."""
         self.notes.append(f"skipped: {message}")
         if remember:
-            self.archive.save([], now=self.now(), cursor=(_skip_key(link.url), {"skipped": message}))
+            state: dict[str, str] = {"skipped": message}
+        elif retry_later:
+            state = {"skipped": message, "failed_at": self.now().isoformat()}
+        else:
+            return
+        self.archive.save([], now=self.now(), cursor=(_skip_key(link.url), state))
 
 
 def _lasting(error: Exception) -> bool:
