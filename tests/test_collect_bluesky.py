@@ -48,6 +48,7 @@ def network() -> tuple[Network, list[str], list[str]]:
     net.add("elsewhere", "hal", 30)  # untagged and in no thread, but quoted
     net.add("quoter", "gus", 70, tag="ukmedlibs", quote="elsewhere")
     net.add("textonly", "jo", 80, text_tag="UKMEDLIBS")  # '#tag' in the text, no facet
+    net.add("textreply", "max", 81, reply_to="textonly")  # found only through that post's thread
     net.add("rectag", "kim", 90, record_tag="ukmedlibs")
     net.add("word", "lee", 95, text="I love ukmedlibs, the word")  # the word, not the hashtag
     net.add("before", "ada", -24 * 60, tag="ukmedlibs")
@@ -111,6 +112,7 @@ def test_collects_tagged_posts_threads_and_quotes(tmp_path: Path, service: Repla
         "quoter",
         "elsewhere",
         "textonly",
+        "textreply",
         "rectag",
     }
     digest = digest_to_dict(load_digest(tmp_path / "a.db", now=NOW))

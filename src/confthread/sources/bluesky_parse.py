@@ -11,6 +11,7 @@ from typing import Any
 from confthread.models import Author, Counts, Link, Media, Post
 
 OPT_OUT_LABEL = "!no-unauthenticated"
+_TYPED_TAG = re.compile(r"(?<![\w&#])#(\w+)")
 # Self-labels an author puts on a post; shown as a content warning in front of it.
 WARNING_LABELS = {
     "graphic-media": "graphic media",
@@ -60,7 +61,7 @@ def parse_post_view(view: View) -> Post:
         reply_to=((record.get("reply") or {}).get("parent") or {}).get("uri"),
         quote_of=_quoted_uri(embed),
         media=tuple(_media(embed)),
-        tags=tuple(dict.fromkeys(tag.casefold() for tag in _tags(record, facets))),
+        tags=tuple(dict.fromkeys(tag.casefold() for tag in _tags(record, facets, text))),
         language=(record.get("langs") or [None])[0],
         content_warning=", ".join(
             dict.fromkeys(WARNING_LABELS[v] for v in self_labels if v in WARNING_LABELS)
@@ -78,11 +79,8 @@ def parse_post_view(view: View) -> Post:
 
 
 def mentions_tag(post: Post, tag: str) -> bool:
-    """A tag carried by a facet or `record.tags`, or typed as '#tag' in the text without a facet."""
-    return (
-        tag in post.tags
-        or re.search(rf"(?<!\w)#{re.escape(tag)}(?!\w)", post.text, re.IGNORECASE) is not None
-    )
+    """The tag however the post carries it: a facet, `record.tags`, or '#tag' typed without a facet."""
+    return tag.casefold() in post.tags
 
 
 def _created_at(record: Mapping[str, Any], view: View) -> datetime:
@@ -141,9 +139,11 @@ def _features(facets: list[Mapping[str, Any]], suffix: str) -> Iterator[Mapping[
                 yield feature
 
 
-def _tags(record: Mapping[str, Any], facets: list[Mapping[str, Any]]) -> Iterator[str]:
+def _tags(record: Mapping[str, Any], facets: list[Mapping[str, Any]], text: str) -> Iterator[str]:
+    """Search indexes only facets and `record.tags`; a '#Tag' typed without a facet is a tag all the same."""
     yield from (str(feature.get("tag")) for feature in _features(facets, "#tag"))
     yield from (str(tag) for tag in record.get("tags") or ())
+    yield from _TYPED_TAG.findall(text)
 
 
 def _links(embed: Mapping[str, Any], facets: list[Mapping[str, Any]]) -> tuple[Link, ...]:
