@@ -112,6 +112,7 @@ def test_an_unreachable_instance_fails_with_status_1_and_names_it(
             "collect",
             "demo",
             "--no-bluesky",
+            "--no-pictures",
             "--config",
             str(impatient),
             "--archive",
@@ -153,6 +154,7 @@ def test_quiet_collect_prints_nothing(capsys: pytest.CaptureFixture[str], tmp_pa
             "#Demo",
             "--quiet",
             "--no-bluesky",
+            "--no-pictures",
             "--mastodon",
             server.url,
             "--archive",
@@ -175,6 +177,7 @@ def test_bluesky_without_a_login_fails_alone_and_says_what_to_set(
             server.url,
             "--archive",
             str(tmp_path / "a.db"),
+            "--no-pictures",
             "--bluesky",
             "http://127.0.0.1:9",
         )

@@ -72,6 +72,7 @@ def config_for(archive: Path, url: str, env: dict[str, str] | None = None) -> An
             "until": "2026-06-13",
             "bluesky": url,
             "no_mastodon": True,
+            "no_pictures": True,
         },
         LOGIN if env is None else env,
     )

@@ -115,6 +115,9 @@ def cli() -> None:
     help="An RSS or Atom feed of blog posts about the event; repeatable.",
 )
 @click.option(
+    "--no-pictures", is_flag=True, help="Do not download pictures; the digest shows their alt text."
+)
+@click.option(
     "--allow-private-links",
     is_flag=True,
     help="Let pictures and links found inside posts point at loopback or private addresses.",

@@ -147,9 +147,10 @@ def collect(
             harvest.run()
         except SourceError as error:
             blogs.error = str(error)
-        media = MediaProgress()
-        with SafeFetcher(policy, allow_private=config.allow_private_links, aliases=aliases) as fetcher:
-            MediaHarvest(archive, fetcher, policy, media, notify, now).run()
+        media = MediaProgress() if config.pictures else None
+        if media is not None:
+            with SafeFetcher(policy, allow_private=config.allow_private_links, aliases=aliases) as fetcher:
+                MediaHarvest(archive, fetcher, policy, media, notify, now).run()
         report = CollectReport(
             (*(source.progress for source in sources), blogs), notices=tuple(harvest.notes), media=media
         )

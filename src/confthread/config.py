@@ -27,6 +27,7 @@ _KEYS = frozenset(
         "title",
         "tags",
         "allow_private_links",
+        "no_pictures",
         "feed",
         "archive",
         "since",
@@ -72,6 +73,7 @@ class Config:
     mastodon: tuple[str, ...] = (DEFAULT_MASTODON,)
     feeds: tuple[str, ...] = ()
     allow_private_links: bool = False
+    pictures: bool = True
     retries: int = 5
     timeout: float = 30.0
     # Instance URL -> access token. Kept out of repr so a logged Config never shows a secret.
@@ -177,6 +179,7 @@ def build_config(
             dict.fromkeys(normalise_url(str(url), "--feed") for url in _as_list(settings.get("feed"), "feed"))
         ),
         allow_private_links=bool(settings.get("allow_private_links")),
+        pictures=not settings.get("no_pictures"),
         retries=_number(settings, "retries", 5, int),
         timeout=_number(settings, "timeout", 30.0, float),
         mastodon_tokens=_mastodon_tokens(mastodon, settings.get("mastodon_tokens") or {}, env),
