@@ -35,6 +35,8 @@ def shrink(data: bytes, max_side: int) -> Picture:
             opened = Image.open(io.BytesIO(data))
             if opened.width * opened.height > MAX_PIXELS:
                 raise NotAnImage(f"{opened.width}x{opened.height} pixels is too large to be a picture")
+            # A JPEG can be decoded straight at a fraction of its size: most of the work saved.
+            opened.draft("RGB", (max_side, max_side))
             image = ImageOps.exif_transpose(opened)
             image.load()
     except (
@@ -52,6 +54,6 @@ def shrink(data: bytes, max_side: int) -> Picture:
         image.convert("RGBA").save(out, format="PNG", optimize=True)
         mime = "image/png"
     else:
-        image.convert("RGB").save(out, format="JPEG", quality=82, optimize=True, progressive=True)
+        image.convert("RGB").save(out, format="JPEG", quality=82)
         mime = "image/jpeg"
     return Picture(out.getvalue(), mime, image.width, image.height)
