@@ -22,12 +22,11 @@ first; the other copies are named in its `also_at`, and replies to any copy hang
 
 from __future__ import annotations
 
-import itertools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 
 from confthread.identity import author_keys, bridged_origin, bridged_origins, identity_key
@@ -93,20 +92,29 @@ def find_copies(posts: Iterable[Post]) -> Copies:
             if target is not None:
                 groups.join(post.uri, target)
     people = _People(post.author for post in ordered)
-    times = [post.created_at for post in ordered]
+    # Each account's posts in time order, so a post meets only its own author's other accounts' posts.
+    by_account: dict[Account, tuple[list[datetime], list[int]]] = {}
+    for index, post in enumerate(ordered):
+        times, indexes = by_account.setdefault((post.author.platform, post.author.id), ([], []))
+        times.append(post.created_at)
+        indexes.append(index)
     for index, post in enumerate(ordered):
         related = people.related(post.author)
         if not related:
             continue
         # Every pair within WINDOW once; a bridge account's posts also reach BRIDGE_WINDOW either way.
         reach = BRIDGE_WINDOW if bridged_origin(post.author) else WINDOW
-        low = bisect_left(times, post.created_at - reach) if reach > WINDOW else index + 1
-        high = bisect_right(times, post.created_at + reach)
-        for other in itertools.islice(ordered, low, high):
-            window = related.get((other.author.platform, other.author.id))
+        candidates: list[int] = []
+        for account in related:
+            times, indexes = by_account.get(account, ([], []))
+            low = bisect_left(times, post.created_at - reach)
+            high = bisect_right(times, post.created_at + reach)
+            candidates.extend(i for i in indexes[low:high] if reach > WINDOW or i > index)
+        for other_index in sorted(candidates):
+            other = ordered[other_index]
+            window = related[(other.author.platform, other.author.id)]
             if (
-                window is not None
-                and other is not post
+                other is not post
                 and abs(other.created_at - post.created_at) <= window
                 and nearly_same_text(post.text, other.text)
             ):
