@@ -22,7 +22,7 @@ from confthread.threads import post_key
 _TRACKING = ("utm_", "mc_", "fbclid", "gclid", "igshid", "ref_src")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def link_key(url: str) -> str | None:
     """The address a link stands for, or None when it is no web address."""
     try:
