@@ -24,6 +24,8 @@ from confthread.sources.mastodon import MastodonClient
 from confthread.sources.safe_fetch import SafeFetcher
 
 Notify = Callable[[Progress], None]
+# Seconds between passes for pictures while the sources are still adding posts.
+PICTURE_PASS = 1.0
 
 
 def _utcnow() -> datetime:
@@ -89,6 +91,29 @@ def _run(source: _Source, path: Path, notify: Notify) -> None:
             notify(source.progress)
 
 
+def _keep_pictures(
+    config: Config,
+    media: MediaProgress,
+    settled: threading.Event,
+    notify: Notify,
+    now: Callable[[], datetime],
+    policy: RetryPolicy,
+    aliases: Mapping[str, str] | None,
+) -> None:
+    """Alongside the sources: each pass keeps the pictures wanted so far, the last one after the last post."""
+    with (
+        Archive(config.archive) as archive,
+        SafeFetcher(policy, allow_private=config.allow_private_links, aliases=aliases) as fetcher,
+    ):
+        harvest = MediaHarvest(archive, fetcher, policy, media, notify, now)
+        while True:
+            last = settled.is_set()
+            harvest.run()
+            if last:
+                return
+            settled.wait(PICTURE_PASS)
+
+
 def collect(
     config: Config,
     *,
@@ -118,18 +143,12 @@ def collect(
         (progress or _ignore)(source)
 
     sources = _sources(config, now, policy, sessions)
+    media = MediaProgress() if config.pictures else None
+    # Set once every post is in: the pictures' last pass comes after it.
+    settled = threading.Event()
+    blogs = SourceProgress("Blogs")
     with Archive(config.archive) as archive:
         run = archive.start_run(config.tags, config.window.since, config.window.until, now())
-        with ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="confthread-source") as pool:
-            running = [pool.submit(_run, source, config.archive, notify) for source in sources]
-            try:
-                for future in running:
-                    future.result()
-            except BaseException:
-                # Ctrl-C reaches this thread only: the sources stop at their next save.
-                cancelled.set()
-                raise
-        blogs = SourceProgress("Blogs")
         harvest = BlogHarvest(
             archive,
             config.feeds,
@@ -142,15 +161,29 @@ def collect(
             config.allow_private_links,
             aliases=aliases,
         )
-        try:
-            # After the platforms: the write-ups people linked to are found in what they collected.
-            harvest.run()
-        except SourceError as error:
-            blogs.error = str(error)
-        media = MediaProgress() if config.pictures else None
-        if media is not None:
-            with SafeFetcher(policy, allow_private=config.allow_private_links, aliases=aliases) as fetcher:
-                MediaHarvest(archive, fetcher, policy, media, notify, now).run()
+        with ThreadPoolExecutor(max_workers=len(sources) + 1, thread_name_prefix="confthread-source") as pool:
+            running = [pool.submit(_run, source, config.archive, notify) for source in sources]
+            pictures = (
+                pool.submit(_keep_pictures, config, media, settled, notify, now, policy, aliases)
+                if media is not None
+                else None
+            )
+            try:
+                for future in running:
+                    future.result()
+                try:
+                    # After the platforms: the write-ups people linked to are found in what they collected.
+                    harvest.run()
+                except SourceError as error:
+                    blogs.error = str(error)
+                settled.set()
+                if pictures is not None:
+                    pictures.result()
+            except BaseException:
+                # Ctrl-C reaches this thread only: the other threads stop at their next save.
+                cancelled.set()
+                settled.set()
+                raise
         report = CollectReport(
             (*(source.progress for source in sources), blogs), notices=tuple(harvest.notes), media=media
         )
