@@ -82,14 +82,17 @@ def view_context(view: DigestView) -> dict[str, Any]:
     }
 
 
-def render_template(env: Environment, name: str, context: Mapping[str, Any], templates: Path | None) -> str:
+def render_template(
+    env: Environment, name: str, context: Mapping[str, Any], templates: Path | None, *, kind: str = "digest"
+) -> str:
+    """Render `name`; a user's template that fails is their input to fix, ours a bug to raise."""
     try:
         return env.get_template(name).render(context)
     except TemplateError as exc:
         if templates is None:
             raise  # a fault in our own templates is a bug, not something the user can fix
         raise UsageError(
-            f"the digest templates in {templates} could not be rendered ({exc}); "
+            f"the {kind} templates in {templates} could not be rendered ({exc}); "
             "fix them or remove the file to use confthread's own"
         ) from exc
 

@@ -15,14 +15,13 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from confthread.errors import UsageError
 from confthread.imaging import Picture
 from confthread.models import Digest
-from confthread.render.html import make_environment
+from confthread.render.html import make_environment, render_template
 from confthread.render.json import iso_utc, render_json
 from confthread.render.pdf_options import DEFAULT_VARIANT, PAGE_SIZES, PAPERS, PDF_VARIANTS, Paper
 from confthread.render.pdf_view import (
@@ -114,15 +113,7 @@ def print_html(
     printed = build_print_view(view, addresses)
     env = make_environment(templates)
     context = {"book": printed, "page_size": PAGE_SIZES[paper], "iso_utc": iso_utc}
-    try:
-        html = env.get_template(PRINT_TEMPLATE).render(context)
-    except TemplateError as exc:
-        if templates is None:
-            raise  # a fault in our own templates is a bug, not something the user can fix
-        raise UsageError(
-            f"the print templates in {templates} could not be rendered ({exc}); "
-            "fix them or remove the file to use confthread's own"
-        ) from exc
+    html = render_template(env, PRINT_TEMPLATE, context, templates, kind="print")
     return PrintDocument(html, {addresses[url]: kept[url] for url in addresses}, printed)
 
 
