@@ -60,11 +60,13 @@ def chat_threads(
 ) -> tuple[list[Thread], list[Post]]:
     """The chats as threads of kind "chat", and every post that belongs to none of them."""
     by_uri = unique_posts(posts)
+    chats = _find_chats(list(by_uri.values()))
+    if not chats:  # most events hold none: no need for the reply tree
+        return [], list(by_uri.values())
     parents = reply_parents(by_uri)
     children: dict[str, list[Post]] = {}
     for uri, parent in parents.items():
         children.setdefault(parent, []).append(by_uri[uri])
-    chats = _find_chats(list(by_uri.values()))
     asked = {post.uri for chat in chats for _, post in chat.questions}
     claimed: set[str] = set()
     threads: list[Thread] = []
@@ -92,6 +94,8 @@ def _find_chats(posts: Sequence[Post]) -> list[_Chat]:
     chats = sorted(
         (chat for host in runs.values() for chat in host), key=lambda c: post_key(c.questions[0][1])
     )
+    if not chats:
+        return []
     asked = {post.uri for chat in chats for _, post in chat.questions}
     for post in posts:
         number = label(ANSWER, post.text)

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
+from functools import lru_cache
 
-from confthread.identity import author_keys, bridged_origin, bridged_origins, identity_key
+from confthread.identity import author_keys, bridged_origin, bridged_origins, handle_origin, identity_key
 from confthread.models import Author, Post
 from confthread.threads import post_key
 
@@ -52,15 +54,15 @@ class Copies:
     shown: Mapping[str, str] = field(default_factory=dict)
     others: Mapping[str, tuple[Post, ...]] = field(default_factory=dict)
 
-    def canonical(self, uri: str) -> str:
-        return self.shown.get(uri, uri)
-
     def also_at(self) -> dict[str, tuple[str, ...]]:
         return {uri: tuple(copy.uri for copy in copies) for uri, copies in self.others.items()}
 
 
+@lru_cache(maxsize=1 << 12)
 def comparable_text(text: str) -> str:
-    """The words of a post, as two copies of it would share them."""
+    """The words of a post, as two copies of it would share them.
+
+    Cached: a post is compared with each of its author's other accounts' posts around it."""
     without = _MENTION.sub(" ", _URL.sub(" ", text))
     return " ".join(_NOT_WORD.sub(" ", without.casefold()).replace("_", " ").split())
 
@@ -71,6 +73,13 @@ def nearly_same_text(a: str, b: str) -> bool:
         return False
     if shorter == longer or (longer.startswith(shorter) and 2 * len(shorter) >= len(longer)):
         return True
+    # SequenceMatcher's real_quick_ratio and quick_ratio, reckoned as it does: bounds of its ratio that
+    # reject most pairs for a fraction of the cost of building the matcher.
+    length = len(shorter) + len(longer)
+    if 2.0 * len(shorter) / length < SIMILARITY:
+        return False
+    if 2.0 * (Counter(shorter) & Counter(longer)).total() / length < SIMILARITY:
+        return False
     return SequenceMatcher(None, shorter, longer, autojunk=False).ratio() >= SIMILARITY
 
 
@@ -80,28 +89,48 @@ def is_bridged(post: Post) -> bool:
 
 def find_copies(posts: Iterable[Post]) -> Copies:
     ordered = sorted(posts, key=post_key)
-    groups = _Groups(ordered)
-    addresses: dict[str, str] = {}
+    groups = _Groups()
+    _join_named(ordered, groups)
+    _join_similar(ordered, groups)
+    return groups.copies()
+
+
+def _join_named(ordered: Sequence[Post], groups: _Groups) -> None:
+    """Rule 1: a post that names another as its original."""
+    # Asked once per handle, not per post.
+    bridges = {handle for handle in {post.author.handle for post in ordered} if handle_origin(handle)}
+    naming = [post for post in ordered if post.original_url or post.author.handle in bridges]
+    if not naming:  # no bridged post: no address needs reading
+        return
+    addresses: dict[str, Post] = {}
     for post in ordered:
         for address in (post.uri, post.url):
             if address:
-                addresses.setdefault(identity_key(address), post.uri)
-    for post in ordered:
+                addresses.setdefault(identity_key(address), post)
+    for post in naming:
         for original in _named_originals(post):
             target = addresses.get(identity_key(original))
             if target is not None:
-                groups.join(post.uri, target)
-    people = _People(post.author for post in ordered)
-    # Each account's posts in time order, so a post meets only its own author's other accounts' posts.
+                groups.join(post, target)
+
+
+def _join_similar(ordered: Sequence[Post], groups: _Groups) -> None:
+    """Rule 2: posts of one person's accounts that say nearly the same thing close together."""
+    people = _related_accounts(ordered)
+    # Each account's posts in time order, so a post meets only its own author's other accounts' posts;
+    # only the posts of accounts with another account are looked at.
     by_account: dict[Account, tuple[list[datetime], list[int]]] = {}
+    considered: list[int] = []
     for index, post in enumerate(ordered):
-        times, indexes = by_account.setdefault((post.author.platform, post.author.id), ([], []))
-        times.append(post.created_at)
-        indexes.append(index)
-    for index, post in enumerate(ordered):
-        related = people.related(post.author)
-        if not related:
-            continue
+        own: Account = (post.author.platform, post.author.id)
+        if own in people:
+            times, indexes = by_account.setdefault(own, ([], []))
+            times.append(post.created_at)
+            indexes.append(index)
+            considered.append(index)
+    for index in considered:
+        post = ordered[index]
+        related = people[(post.author.platform, post.author.id)]
         # Every pair within WINDOW once; a bridge account's posts also reach BRIDGE_WINDOW either way.
         reach = BRIDGE_WINDOW if bridged_origin(post.author) else WINDOW
         candidates: list[int] = []
@@ -118,8 +147,7 @@ def find_copies(posts: Iterable[Post]) -> Copies:
                 and abs(other.created_at - post.created_at) <= window
                 and nearly_same_text(post.text, other.text)
             ):
-                groups.join(post.uri, other.uri)
-    return groups.copies()
+                groups.join(post, other)
 
 
 def _named_originals(post: Post) -> list[str]:
@@ -129,41 +157,48 @@ def _named_originals(post: Post) -> list[str]:
     return named
 
 
-class _People:
-    """Which accounts are one person, worked out once per account through indexes, not per pair."""
+def _related_accounts(ordered: Sequence[Post]) -> dict[Account, dict[Account, timedelta]]:
+    """Which accounts are one person, worked out once per account through indexes, not per pair: for
+    each account that has others, those, each with the window within which posts may be copies.
 
-    def __init__(self, authors: Iterable[Author]) -> None:
-        accounts: dict[Account, Author] = {}
-        for author in authors:
-            accounts.setdefault((author.platform, author.id), author)
-        by_key: dict[str, set[Account]] = {}
-        by_name: dict[str, set[Account]] = {}
-        for account, author in accounts.items():
-            for key in author_keys(author):
-                by_key.setdefault(key, set()).add(account)
-            if _display_name(author):
-                by_name.setdefault(_display_name(author), set()).add(account)
-        self._related: dict[Account, dict[Account, timedelta]] = {account: {} for account in accounts}
+    The indexes hold tuples, not sets: at 100,000 posts, a set per key kept the garbage collector busy.
+    """
+    # Each account as its earliest post has it.
+    accounts: dict[Account, Author] = {
+        (post.author.platform, post.author.id): post.author for post in reversed(ordered)
+    }
+    named: list[tuple[Account, str, timedelta]] = []  # an account, a key of another it names, the window
+    by_name: dict[str, tuple[Account, ...]] = {}
+    for account, author in accounts.items():
+        # A bridge account and the account it stands for; a profile linking to another account.
+        named.extend((account, origin, BRIDGE_WINDOW) for origin in bridged_origins(author))
+        named.extend((account, identity_key(link), WINDOW) for link in author.links)
+        if name := _display_name(author):
+            by_name[name] = (*by_name.get(name, ()), account)
+    # Only the keys some account names are looked up; when none is (no bridge, no profile links), no
+    # account's keys need working out.
+    wanted = {key for _, key, _ in named}
+    by_key: dict[str, tuple[Account, ...]] = {}
+    for account, author in accounts.items() if wanted else ():
+        for key in author_keys(author) & wanted:
+            by_key[key] = (*by_key.get(key, ()), account)
+    related: dict[Account, dict[Account, timedelta]] = {}
 
-        def relate(a: Account, b: Account, window: timedelta) -> None:
-            if a != b:
-                for one, other in ((a, b), (b, a)):
-                    self._related[one][other] = max(window, self._related[one].get(other, window))
+    def relate(a: Account, b: Account, window: timedelta) -> None:
+        if a != b:
+            for one, other in ((a, b), (b, a)):
+                mine = related.setdefault(one, {})
+                mine[other] = max(window, mine.get(other, window))
 
-        for account, author in accounts.items():
-            for origin in bridged_origins(author):  # a bridge account and the account it stands for
-                for other in by_key.get(origin, ()):
-                    relate(account, other, BRIDGE_WINDOW)
-            for link in author.links:  # a profile linking to another account
-                for other in by_key.get(identity_key(link), ()):
+    for account, key, window in named:
+        for other in by_key.get(key, ()):
+            relate(account, other, window)
+    for namesakes in by_name.values():  # one name on two platforms
+        for account in namesakes:
+            for other in namesakes:
+                if other[0] != account[0]:
                     relate(account, other, WINDOW)
-            for other in by_name.get(_display_name(author), ()):  # one name on two platforms
-                if other[0] != author.platform:
-                    relate(account, other, WINDOW)
-
-    def related(self, author: Author) -> Mapping[Account, timedelta]:
-        """The other accounts of this person, each with the window within which posts may be copies."""
-        return self._related.get((author.platform, author.id), {})
+    return related
 
 
 def _display_name(author: Author) -> str:
@@ -172,26 +207,32 @@ def _display_name(author: Author) -> str:
 
 
 class _Groups:
-    """Union-find over posts that refuses any union putting two posts of one account together."""
+    """Union-find over posts that refuses any union putting two posts of one account together.
 
-    def __init__(self, posts: Sequence[Post]) -> None:
-        self._posts = {post.uri: post for post in posts}
-        self._parent = {post.uri: post.uri for post in posts}
-        self._accounts: dict[str, set[Account]] = {
-            post.uri: {(post.author.platform, post.author.id)} for post in posts
-        }
+    A post enters when first joined: most posts are copies of nothing, and never do.
+    """
 
-    def _find(self, uri: str) -> str:
+    def __init__(self) -> None:
+        self._posts: dict[str, Post] = {}
+        self._parent: dict[str, str] = {}
+        self._accounts: dict[str, set[Account]] = {}
+
+    def _find(self, post: Post) -> str:
+        uri = post.uri
+        if uri not in self._parent:
+            self._posts[uri] = post
+            self._parent[uri] = uri
+            self._accounts[uri] = {(post.author.platform, post.author.id)}
         while self._parent[uri] != uri:
             self._parent[uri] = self._parent[self._parent[uri]]
             uri = self._parent[uri]
         return uri
 
-    def join(self, a: str, b: str) -> None:
-        first, second = self._posts[a], self._posts[b]
+    def join(self, first: Post, second: Post) -> None:
+        a, b = first.uri, second.uri
         if a == b or b == first.reply_to or a == second.reply_to:  # noqa: PLR1714 (reads as the rule)
             return
-        root_a, root_b = self._find(a), self._find(b)
+        root_a, root_b = self._find(first), self._find(second)
         if root_a == root_b or self._accounts[root_a] & self._accounts[root_b]:
             return
         self._parent[root_b] = root_a
@@ -199,8 +240,8 @@ class _Groups:
 
     def copies(self) -> Copies:
         members: dict[str, list[Post]] = {}
-        for uri, post in self._posts.items():
-            members.setdefault(self._find(uri), []).append(post)
+        for post in sorted(self._posts.values(), key=post_key):
+            members.setdefault(self._find(post), []).append(post)
         shown: dict[str, str] = {}
         others: dict[str, tuple[Post, ...]] = {}
         for group in members.values():

@@ -57,8 +57,15 @@ def build_digest(
 
     by_id = {thread.id: thread for thread in ordered}
     own = post_link_keys(post_addresses(ordered, shown_copies))
+    links = shared_links(ordered, shown_copies, skip=own)
+    # The sections share out the threads: one that holds them all (no programme) shares the digest's links.
     sections = tuple(
-        dataclasses.replace(section, links=shared_links(_threads(section, by_id), shown_copies, skip=own))
+        dataclasses.replace(
+            section,
+            links=links
+            if len(section.threads) == len(ordered)
+            else shared_links(_threads(section, by_id), shown_copies, skip=own),
+        )
         for section in sections
     )
     return Digest(
@@ -67,15 +74,16 @@ def build_digest(
         generated_at=now,
         threads=ordered,
         sections=sections,
-        links=shared_links(ordered, shown_copies, skip=own),
+        links=links,
         figures=compute_figures(ordered, shown_copies),
     )
 
 
 def _without_cut_links(posts: list[Post]) -> list[Post]:
     """A reply link that only broken data holds (a cycle, a post answering itself) is not published:
-    in the digest, a post's parent always comes before it."""
-    by_uri = unique_posts(posts)
+    in the digest, a post's parent always comes before it. `posts` are withhold's: each uri once, in time
+    order."""
+    by_uri = {post.uri: post for post in posts}
     parents = reply_parents(by_uri)
     return [
         dataclasses.replace(post, reply_to=None)

@@ -6,9 +6,10 @@ replies, reposts and likes are the platforms' own counts, summed over its posts 
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
 from confthread.models import (
     Figures,
@@ -25,18 +26,24 @@ TOP = 5
 PLATFORMS: tuple[Platform, ...] = ("bluesky", "mastodon", "blog")
 KINDS: tuple[ThreadKind, ...] = ("live", "conversation", "chat", "single", "blog")
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HOUR = timedelta(hours=1)
+_REPLIES, _REPOSTS, _LIKES = range(3)
+
 
 def compute_figures(
     threads: Sequence[Thread], copies: Mapping[str, tuple[Post, ...]] | None = None
 ) -> Figures:
     copies = copies or {}
-    posts = [post for thread in threads for post in thread.posts]
+    posts = [entry.post for thread in threads for entry in thread.entries]
     people = {(post.author.platform, post.author.id) for post in posts}
     kinds = Counter(thread.kind for thread in threads)
-    hours = Counter(
-        post.created_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0) for post in posts
-    )
-    engagement = [_engagement(thread, copies) for thread in threads]
+    # Whole hours since the epoch: the buckets of truncating every post's time, at a fraction of the cost.
+    hours = Counter((post.created_at - _EPOCH) // _HOUR for post in posts)
+    by_platform = Counter(post.platform for post in posts)
+    people_by_platform = Counter(platform for platform, _ in people)
+    threads_by_platform = Counter(thread.root.platform for thread in threads)
+    totals = [_totals(thread, copies) for thread in threads]
     return Figures(
         posts=len(posts),
         people=len(people),
@@ -44,37 +51,42 @@ def compute_figures(
         platforms=tuple(
             PlatformFigures(
                 platform=platform,
-                posts=sum(post.platform == platform for post in posts),
-                people=sum(person[0] == platform for person in people),
-                threads=sum(thread.root.platform == platform for thread in threads),
+                posts=by_platform[platform],
+                people=people_by_platform[platform],
+                threads=threads_by_platform[platform],
             )
             for platform in PLATFORMS
-            if any(post.platform == platform for post in posts)
+            if by_platform[platform]
         ),
         kinds=tuple((kind, kinds[kind]) for kind in KINDS if kinds[kind]),
-        per_hour=tuple(HourFigures(hour, count) for hour, count in sorted(hours.items())),
-        most_replies=_top(engagement, lambda e: e.replies),
-        most_reposts=_top(engagement, lambda e: e.reposts),
-        most_likes=_top(engagement, lambda e: e.likes),
+        per_hour=tuple(HourFigures(_EPOCH + hour * _HOUR, count) for hour, count in sorted(hours.items())),
+        most_replies=_top(threads, totals, _REPLIES),
+        most_reposts=_top(threads, totals, _REPOSTS),
+        most_likes=_top(threads, totals, _LIKES),
     )
 
 
-def _engagement(thread: Thread, copies: Mapping[str, tuple[Post, ...]]) -> ThreadFigures:
-    every = [each for post in thread.posts for each in (post, *copies.get(post.uri, ()))]
-    return ThreadFigures(
-        thread=thread.id,
-        replies=sum(max(0, post.counts.replies) for post in every),
-        reposts=sum(max(0, post.counts.reposts) for post in every),
-        likes=sum(max(0, post.counts.likes) for post in every),
+def _totals(thread: Thread, copies: Mapping[str, tuple[Post, ...]]) -> tuple[int, int, int]:
+    """Replies, reposts and likes of a thread (`_REPLIES`, … index them): plain numbers, since only the
+    top threads become ThreadFigures."""
+    every = [entry.post.counts for entry in thread.entries]
+    for entry in thread.entries:
+        if entry.post.uri in copies:
+            every.extend(copy.counts for copy in copies[entry.post.uri])
+    return (
+        sum(counts.replies for counts in every if counts.replies > 0),
+        sum(counts.reposts for counts in every if counts.reposts > 0),
+        sum(counts.likes for counts in every if counts.likes > 0),
     )
 
 
 def _top(
-    engagement: Iterable[ThreadFigures], measure: Callable[[ThreadFigures], int]
+    threads: Sequence[Thread], totals: Sequence[tuple[int, int, int]], measure: int
 ) -> tuple[ThreadFigures, ...]:
     """The TOP threads by one measure, ties in reading order; a thread that drew nothing is no record."""
-    ranked = sorted(
-        ((measure(item), index, item) for index, item in enumerate(engagement) if measure(item) > 0),
-        key=lambda triple: (-triple[0], triple[1]),
+    ranked = heapq.nsmallest(
+        TOP,
+        (index for index, each in enumerate(totals) if each[measure] > 0),
+        key=lambda i: (-totals[i][measure], i),
     )
-    return tuple(item for _, _, item in ranked[:TOP])
+    return tuple(ThreadFigures(threads[index].id, *totals[index]) for index in ranked)

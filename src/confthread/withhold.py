@@ -53,7 +53,7 @@ def withheld_accounts(authors: Iterable[Author], exclude: Iterable[str] = ()) ->
         if author.opted_out or excluded(author, names):  # any record of the account that says so
             withheld.add(account)
     known: set[str] = set(names)
-    full_names: set[tuple[str, str]] = set()
+    full_names: dict[str, set[str]] = {}  # name -> the platforms it is withheld on
     grew = True
     while grew:
         for key in withheld:
@@ -62,18 +62,16 @@ def withheld_accounts(authors: Iterable[Author], exclude: Iterable[str] = ()) ->
                 author_keys(author) | bridged_origins(author) | {identity_key(link) for link in author.links}
             )
             if _full_name(author):
-                full_names.add((_full_name(author), author.platform))
+                full_names.setdefault(_full_name(author), set()).add(author.platform)
+        keys = frozenset(known)
         more = {
             key
             for key, author in accounts.items()
             if key not in withheld
             and (
-                excluded(author, frozenset(known))
-                or any(identity_key(link) in known for link in author.links)
-                or any(
-                    name == _full_name(author) and platform != author.platform
-                    for name, platform in full_names
-                )
+                excluded(author, keys)
+                or any(identity_key(link) in keys for link in author.links)
+                or any(platform != author.platform for platform in full_names.get(_full_name(author), ()))
             )
         }
         grew = bool(more)
@@ -88,23 +86,26 @@ def _full_name(author: Author) -> str:
 
 def withhold(posts: Iterable[Post], *, exclude: Iterable[str] = (), copies: Copies | None = None) -> Withheld:
     copies = copies or Copies()
+    shown_as = copies.shown  # read `shown_as.get(uri, uri)`: most posts are no copy, and not in it
     ordered = sorted(posts, key=post_key)
     left_out = withheld_accounts((post.author for post in ordered), exclude)
     hidden_groups = {
-        copies.canonical(post.uri) for post in ordered if (post.author.platform, post.author.id) in left_out
+        shown_as.get(post.uri, post.uri)
+        for post in ordered
+        if (post.author.platform, post.author.id) in left_out
     }
     present = {post.uri for post in ordered}
 
     def target(uri: str | None, own: str) -> str | None:
         if uri is None:
             return None
-        shown = copies.canonical(uri)
+        shown = shown_as.get(uri, uri)
         return None if shown in hidden_groups or shown == own else shown
 
     replies: Counter[str] = Counter()
     counted: set[str] = set()
     for post in ordered:
-        group = copies.canonical(post.uri)
+        group = shown_as.get(post.uri, post.uri)
         if group not in hidden_groups or group in counted:
             continue
         parent = target(post.reply_to, group)
@@ -114,7 +115,7 @@ def withhold(posts: Iterable[Post], *, exclude: Iterable[str] = (), copies: Copi
     shown = [
         _pointing(post, target(post.reply_to, post.uri), target(post.quote_of, post.uri))
         for post in ordered
-        if copies.canonical(post.uri) == post.uri and post.uri not in hidden_groups
+        if shown_as.get(post.uri, post.uri) == post.uri and post.uri not in hidden_groups
     ]
     return Withheld(shown, replies)
 
