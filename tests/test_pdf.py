@@ -23,7 +23,17 @@ from confthread.demo import run_demo
 from confthread.errors import UsageError
 from confthread.imaging import Picture
 from confthread.models import Author, Digest, Link, Media, Post, Thread, ThreadEntry
-from confthread.render.pdf import PictureFetcher, print_html, render_pdf, wanted_pictures, write_pdf
+from confthread.render.pdf import (
+    FIGURE_SPACE,
+    PageNumbers,
+    PictureFetcher,
+    print_html,
+    render_pdf,
+    wanted_pictures,
+    write_pdf,
+)
+from confthread.render.pdf_speedups import keep_page_references
+from confthread.resources import templates_dir
 
 START = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 PICTURE_URL = "https://files.example/slide.png"
@@ -430,3 +440,63 @@ def test_even_a_hostile_template_reaches_neither_the_disk_nor_the_network(
 def test_a_variant_that_does_not_exist_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown PDF variant 'pdf/z'"):
         render_pdf(small_digest(), variant="pdf/z")
+
+
+# --- contents page numbers -----------------------------------------------------------------------
+
+
+def test_contents_numbers_are_padded_to_one_width_before_and_after_layout() -> None:
+    blank = PageNumbers(width=3)
+    found = PageNumbers(width=3, pages={"t-a": 7, "t-b": 112}, total=140)
+    assert blank.label("t-a") == FIGURE_SPACE * 3
+    assert found.label("t-a") == FIGURE_SPACE * 2 + "7"
+    assert found.label("t-b") == "112"
+    assert found.fit() and not PageNumbers(width=2, pages={"t-b": 112}).fit()
+
+
+def test_contents_too_narrow_for_their_numbers_are_laid_out_again_and_still_right(tmp_path: Path) -> None:
+    guest = person("guest", "A Guest")
+    more = tuple(
+        Thread(
+            id=f"t-more-{n}",
+            kind="single",
+            entries=(ThreadEntry(post(f"more-{n}", guest, 60 + n, "Yes " * 300)),),
+        )
+        for n in range(12)
+    )
+    document = print_html(small_digest(more), {})
+    # One figure is too narrow for the page numbers of this digest: the book is laid out again, wider.
+    narrow = PageNumbers(width=1)
+    document = dataclasses.replace(document, numbers=narrow, html=document.render(narrow, False))
+    pdf = tmp_path / "narrow.pdf"
+    pdf.write_bytes(write_pdf(document, json_text="{}"))
+    marks = outline(pypdf.PdfReader(pdf))
+    assert max(page for _, _, page in marks) >= 10
+    assert toc_numbers(pdf, page_texts(pdf)) == [page for _, _, page in marks]
+
+
+def test_page_references_kept_between_calls_are_the_ones_pydyf_gives() -> None:
+    import pydyf  # noqa: PLC0415 (the property is replaced once a PDF is written)
+
+    document = pydyf.PDF()
+    for _ in range(5):
+        document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    expected = tuple(f"{number} 0 R".encode("ascii") for number in document.pages["Kids"][::3])
+    keep_page_references()
+    assert document.page_references == expected
+    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert len(document.page_references) == 6
+    assert document.page_references[-1] == f"{document.objects[-1].number} 0 R".encode("ascii")
+
+
+def test_a_custom_template_that_prints_the_whole_book_as_its_front_is_told_what_to_change(
+    tmp_path: Path,
+) -> None:
+    packaged = (templates_dir() / "print" / "digest.html.j2").read_text(encoding="utf-8")
+    assert "{% if not front_only %}" in packaged
+    custom = tmp_path / "templates" / "print"
+    custom.mkdir(parents=True)
+    (custom / "digest.html.j2").write_text(packaged.replace("{% if not front_only %}", "{% if true %}"))
+    document = print_html(small_digest(), {}, templates=tmp_path / "templates")
+    with pytest.raises(UsageError, match="must show only them when front_only is set"):
+        write_pdf(document)

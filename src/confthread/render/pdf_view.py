@@ -24,6 +24,8 @@ from confthread.render.view import DigestView, EntryView, ThreadView, picture_ur
 PICTURE_SCHEME = "confthread-picture"
 # Print CSS only shows what a printer can: these are the formats WeasyPrint embeds as they are.
 PRINTABLE_TYPES = frozenset({"image/jpeg", "image/png"})
+# The anchor of the posts outside the programme's days (the print template's "Around the event").
+AROUND = "around"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class PrintView:
     view: DigestView
     posts: Mapping[str, PrintedPost]
     anchors: Mapping[str, str]
+    contents: frozenset[str]
+    """The anchors the contents list with a page number."""
     dates: str
     per_day: tuple[DayBar, ...]
     description: str
@@ -144,6 +148,14 @@ def _anchors(threads: Iterable[ThreadView], view: DigestView) -> dict[str, str]:
     return anchors
 
 
+def _contents(anchors: Mapping[str, str], view: DigestView) -> frozenset[str]:
+    """Every thread and session, each day, and the days' epilogue; nothing when there are no threads."""
+    if not view.threads:
+        return frozenset()
+    days = {day.anchor for day in view.days} | ({AROUND} if view.around else set())
+    return frozenset(anchors.values()) | days
+
+
 def build_print_view(view: DigestView, addresses: Mapping[str, str]) -> PrintView:
     """`addresses` maps a picture's archive URL to its private address; pictures not in it show their alt."""
     entries = _entries(view)
@@ -151,6 +163,7 @@ def build_print_view(view: DigestView, addresses: Mapping[str, str]) -> PrintVie
     dates = view.dates
     tags = " ".join(view.hashtags)
     counts = view.counts
+    anchors = _anchors(view.threads, view)
     description = (
         f"Posts about {tags or view.digest.title} from Bluesky, Mastodon and blogs"
         + (f", {dates}" if dates else "")
@@ -159,7 +172,8 @@ def build_print_view(view: DigestView, addresses: Mapping[str, str]) -> PrintVie
     return PrintView(
         view=view,
         posts={entry.anchor: printed_post(entry.post, addresses) for entry in entries},
-        anchors=_anchors(view.threads, view),
+        anchors=anchors,
+        contents=_contents(anchors, view),
         dates=dates,
         per_day=_per_day(days),
         description=description,
