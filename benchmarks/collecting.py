@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class Settings:
     latency: float
     concurrency: int
     mastodon_limit: RateLimit
+    bluesky_limit: RateLimit
     second: bool
 
 
@@ -29,16 +31,17 @@ def benchmark_collect(
 ) -> tuple[list[Row], list[SourceRow], bool]:
     """Rows for the collect (and the second collect), requests by source, and whether it succeeded."""
     event = generate(size, settings.seed)
-    limit = settings.mastodon_limit
-    found = needs(event, (limit.limit, limit.period))
-    archive = workdir / f"n{size}.db"
+    limit, bluesky = settings.mastodon_limit, settings.bluesky_limit
+    found = needs(event, (limit.limit, limit.period), (bluesky.limit, bluesky.period))
+    archive, state = workdir / f"n{size}.db", workdir / f"n{size}-state"
+    _start_afresh(archive, state)
     rows: list[Row] = []
-    with serve(event, latency=settings.latency, mastodon_limit=limit) as served:
+    with serve(event, latency=settings.latency, mastodon_limit=limit, bluesky_limit=bluesky) as served:
         spec = {
             "stage": "collect",
             "size": size,
             "archive": str(archive),
-            "state": str(workdir / f"n{size}-state"),
+            "state": str(state),
             "urls": {name: served.url(name) for name in served.servers},
             "account": ACCOUNT,
             "feed": FEED,
@@ -108,6 +111,13 @@ def _source_row(
         unavoidable=need.unavoidable(settings.latency, settings.concurrency),
         childless=need.childless,
     )
+
+
+def _start_afresh(archive: Path, state: Path) -> None:
+    """A kept --workdir holds the last run's archive and login: the first collect is measured without."""
+    for suffix in ("", "-wal", "-shm"):
+        archive.with_name(archive.name + suffix).unlink(missing_ok=True)
+    shutil.rmtree(state, ignore_errors=True)
 
 
 def _archived(path: Path) -> set[str]:

@@ -8,6 +8,7 @@ import pstats
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,12 +29,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--latency", type=float, default=0.0, help="for collect (default 0)")
     parser.add_argument("--again", action="store_true", help="for collect: profile a second collect only")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="for collect: count each thread's CPU time, not the wall time it spent (waiting included)",
+    )
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="confthread-profile-") as folder:
         work = Path(folder)
         if args.stage == "collect":
-            stats = _profile_collect(args.size, args.latency, work, again=args.again)
+            timer = time.thread_time if args.cpu else time.perf_counter
+            stats = _profile_collect(args.size, args.latency, work, again=args.again, timer=timer)
         else:
             stats = _profile_offline(args.stage, args.size, work)
     for order in ("tottime", "cumulative"):
@@ -59,9 +66,12 @@ def _profile_offline(stage: str, size: int, work: Path) -> pstats.Stats:
     return pstats.Stats(profile, stream=sys.stdout)
 
 
-def _profile_collect(size: int, latency: float, work: Path, *, again: bool) -> pstats.Stats:
+def _profile_collect(
+    size: int, latency: float, work: Path, *, again: bool, timer: Callable[[], float]
+) -> pstats.Stats:
     """The collector's worker threads are profiled too (not the replay servers'), and added up with
-    the main thread: the totals are CPU and waiting summed over threads, not wall time."""
+    the main thread: the totals are summed over threads, so with `timer` the wall clock they include
+    the waiting, and with `time.thread_time` they are the CPU the collector itself spent."""
     from confthread.api import collect  # noqa: PLC0415
     from confthread.config import build_config  # noqa: PLC0415
     from confthread.sources.bluesky_session import SessionStore  # noqa: PLC0415
@@ -85,14 +95,14 @@ def _profile_collect(size: int, latency: float, work: Path, *, again: bool) -> p
         sessions = SessionStore(work / "state")
         if again:
             collect(config, now=lambda: NOW, sessions=sessions, aliases=aliases)
-        main = cProfile.Profile()
-        with _profiled_threads("confthread") as threads:
+        main = cProfile.Profile(timer)
+        with _profiled_threads("confthread", timer) as threads:
             main.runcall(collect, config, now=lambda: NOW, sessions=sessions, aliases=aliases)
     return pstats.Stats(main, *threads, stream=sys.stdout)
 
 
 @contextmanager
-def _profiled_threads(prefix: str) -> Iterator[list[cProfile.Profile]]:
+def _profiled_threads(prefix: str, timer: Callable[[], float]) -> Iterator[list[cProfile.Profile]]:
     """Threads named `prefix…` started meanwhile run under a profile of their own, kept in the list."""
     profiles: list[cProfile.Profile] = []
     original: Callable[[threading.Thread], None] = threading.Thread.run
@@ -101,7 +111,7 @@ def _profiled_threads(prefix: str) -> Iterator[list[cProfile.Profile]]:
         if not thread.name.startswith(prefix):
             original(thread)
             return
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(timer)
         profiles.append(profile)
         profile.runcall(original, thread)
 

@@ -18,16 +18,14 @@ from confthread.sources.bluesky import POSTS_PER_CALL, SEARCH_PAGE
 from confthread.sources.bluesky_parse import mentions_tag, parse_post_view
 from confthread.sources.mastodon import PAGE_SIZE, parse_status
 
-# One Bluesky search query pages through at most this many results; beyond, a new time slice is asked.
-SEARCH_CAP = 10_000
-
 
 @dataclass(frozen=True)
 class Need:
     """One source's minimum: requests per endpoint, how many must follow one another, and its budget.
 
-    `childless` counts thread fetches of posts that showed no replies when listed: the minimum asks
-    for them anyway (replies may have come since), but a client could decide to skip them.
+    `childless` counts thread fetches of posts that showed no replies when listed, which the minimum
+    still asks for: a Mastodon instance may fetch replies from other servers when asked for a
+    context, so its count does not tell. (Bluesky's count does: its minimum leaves them out.)
     """
 
     source: str
@@ -51,11 +49,15 @@ class Need:
         return max(by_latency, windows * self.period + latency if windows > 0 else 0.0)
 
 
-def needs(event: Event, mastodon_limit: tuple[int, float]) -> list[Need]:
+def needs(
+    event: Event,
+    mastodon_limit: tuple[int, float],
+    bluesky_limit: tuple[int, float] = (GLOBAL_LIMIT, WINDOW_SECONDS),
+) -> list[Need]:
     """Bluesky, each instance, the blog and the pages posts link to, then the pictures (the order the
     runner serves them in), worked out from the generated data with the replay servers' own rules,
-    never from what the collector did, so that the two can be compared."""
-    found = [bluesky_need(event.network.posts)]
+    never from what the collector did, so that the two can be compared. A limit is (requests, seconds)."""
+    found = [bluesky_need(event.network.posts, *bluesky_limit)]
     for host, instance in event.instances.items():
         found.append(mastodon_need(host, instance.statuses, *mastodon_limit))
     archived = archived_posts(event, expected_uris(found))
@@ -78,7 +80,11 @@ def expected_uris(found: Iterable[Need]) -> frozenset[str]:
     return frozenset().union(*(need.uris for need in found))
 
 
-def bluesky_need(posts: list[dict[str, Any]]) -> Need:
+def bluesky_need(
+    posts: list[dict[str, Any]], limit: int = GLOBAL_LIMIT, period: float = WINDOW_SECONDS
+) -> Need:
+    """A thread root listed by search with no replies is its whole thread: its count is as fresh as
+    a getPostThread, so none is needed (collect_bluesky spares it too)."""
     hashtag = SearchQuery.parse(f"#{TAG}", since=SINCE, until=UNTIL)
     word = SearchQuery.parse(TAG, since=SINCE, until=UNTIL)
     pages = {query: sum(map(search.matches, posts)) for query, search in (("#", hashtag), ("word", word))}
@@ -96,15 +102,14 @@ def bluesky_need(posts: list[dict[str, Any]]) -> Need:
         requests={
             "createSession": 1,
             "searchPosts": sum(_search_pages(hits) for hits in pages.values()),
-            "getPostThread": len(roots),
+            "getPostThread": len(roots) - childless,
             "getPosts": math.ceil(len(quoted) / POSTS_PER_CALL),
         },
         # A login, one query's pages in turn, then the thread of a post on its last page.
         chain=1 + max(_search_pages(hits) for hits in pages.values()) + 1,
-        limit=GLOBAL_LIMIT,
-        period=WINDOW_SECONDS,
+        limit=limit,
+        period=period,
         again=len(pages),
-        childless=childless,
         uris=frozenset(members | {uri for uri in quoted if uri}),
     )
 
@@ -166,8 +171,12 @@ def pictures_need(archived: list[Post]) -> Need:
 
 
 def _search_pages(hits: int) -> int:
-    """A page short of full ends a query; a query that fills its last page needs one empty page more."""
-    return hits // SEARCH_PAGE + 1 + max(0, math.ceil(hits / SEARCH_CAP) - 1)
+    """A page short of full ends a query; a query that fills its last page needs one empty page more.
+
+    Past the service's cap (about 10,000 results) a query is asked anew below the oldest post seen;
+    a client that does so on a full page, before the cap, spends no page on it.
+    """
+    return hits // SEARCH_PAGE + 1
 
 
 def _bluesky_root(view: Mapping[str, Any]) -> str:

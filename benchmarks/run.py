@@ -50,6 +50,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default="300/5",
         help="requests/seconds per instance (Mastodon: 300/300; default 300/5)",
     )
+    parser.add_argument(
+        "--bluesky-limit",
+        default=f"{GLOBAL_LIMIT}/{WINDOW_SECONDS}",
+        help=f"requests/seconds in all (Bluesky: {GLOBAL_LIMIT}/{WINDOW_SECONDS}, the default)",
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight per source (4)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
@@ -61,8 +66,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     unknown = set(args.stages) - set(STAGES)
     if unknown:
         parser.error(f"unknown stage {sorted(unknown)[0]!r}; choose from {', '.join(STAGES)}")
-    limit, _, period = args.mastodon_limit.partition("/")
-    args.mastodon_limit = RateLimit(int(limit), int(period))
+    for option in ("mastodon_limit", "bluesky_limit"):
+        limit, _, period = getattr(args, option).partition("/")
+        if not (limit.isdigit() and period.isdigit() and int(limit) > 0 and int(period) > 0):
+            parser.error(f"--{option.replace('_', '-')} takes requests/seconds, e.g. 300/5")
+        setattr(args, option, RateLimit(int(limit), int(period)))
     return args
 
 
@@ -77,7 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, workdir: Path) -> int:
     settings = Settings(
-        args.seed, args.latency, args.concurrency, args.mastodon_limit, "second" in args.stages
+        args.seed,
+        args.latency,
+        args.concurrency,
+        args.mastodon_limit,
+        args.bluesky_limit,
+        "second" in args.stages,
     )
     baseline = run_stage({"stage": "baseline"}, workdir)
     rows = [Row("baseline: Python with confthread.api imported", None, None, baseline.peak_mib)]
@@ -175,6 +188,7 @@ def _row(stage: str, size: int, made: Measured, notes: str) -> Row:
 
 def _settings(args: argparse.Namespace) -> list[str]:
     limit: RateLimit = args.mastodon_limit
+    bluesky: RateLimit = args.bluesky_limit
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     return [
         f"run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({platform.machine()}, "
@@ -183,7 +197,7 @@ def _settings(args: argparse.Namespace) -> list[str]:
         f"code: {_commit()}",
         f"command: python -m benchmarks.run {' '.join(sys.argv[1:])}".rstrip(),
         f"latency {args.latency * 1000:.0f} ms per request; Mastodon {limit.limit} requests per "
-        f"{limit.period} s per instance; Bluesky {GLOBAL_LIMIT} per {WINDOW_SECONDS} s; unavoidable time "
+        f"{limit.period} s per instance; Bluesky {bluesky.limit} per {bluesky.period} s; unavoidable time "
         f"assumes {args.concurrency} requests in flight per source; collect only up to "
         f"{args.collect_up_to:,} posts",
         "wall time: the stage's own work, timed inside its process; peak memory: that process's ru_maxrss "

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from benchmarks.blog import BLOG_ORIGIN, OTHER_ORIGINS, web_handler
 from benchmarks.generate import HOSTS, Event
 from confthread.replay.bluesky import bluesky_handler
+from confthread.replay.bluesky_ratelimit import GLOBAL_LIMIT, WINDOW_SECONDS
 from confthread.replay.mastodon import RateLimit, mastodon_handler
 from confthread.replay.media import media_handler
 from confthread.replay.server import Handler, ReplayServer, Request, Response
 
 ACCOUNT = {"bench.bsky.social": "bench-app-password"}
+BLUESKY_LIMIT = RateLimit(GLOBAL_LIMIT, WINDOW_SECONDS)
 # Where the generated posts say their pictures and avatars live, and the pages they link to: loopback
 # servers answer for them, so nothing reaches the internet.
 PICTURE_ORIGINS = ("https://cdn.bsky.app", *(f"https://{host}" for host in HOSTS))
@@ -87,11 +89,20 @@ def endpoint(source: str, path: str) -> str:
 
 
 @contextmanager
-def serve(event: Event, *, latency: float, mastodon_limit: RateLimit) -> Iterator[Served]:
-    """Bluesky keeps its own budget (3000 reads per 5 minutes); each instance has `mastodon_limit`."""
+def serve(
+    event: Event, *, latency: float, mastodon_limit: RateLimit, bluesky_limit: RateLimit = BLUESKY_LIMIT
+) -> Iterator[Served]:
+    """Bluesky enforces `bluesky_limit` (its own: 3000 reads per 5 minutes); each instance has
+    `mastodon_limit`."""
     served = Served()
+    bluesky = bluesky_handler(
+        event.network.posts,
+        accounts=ACCOUNT,
+        rate_limit=bluesky_limit.limit,
+        rate_window=bluesky_limit.period,
+    )
     handlers: dict[str, Handler] = {
-        "Bluesky": bluesky_handler(event.network.posts, accounts=ACCOUNT),
+        "Bluesky": bluesky,
         **{
             f"Mastodon {host}": mastodon_handler(instance.statuses, rate_limit=mastodon_limit)
             for host, instance in event.instances.items()

@@ -12,10 +12,11 @@ import requests
 from benchmarks import run
 from benchmarks.blog import BLOG_ORIGIN
 from benchmarks.generate import TAG, Event, generate
-from benchmarks.minimum import mastodon_need, needs
+from benchmarks.minimum import bluesky_need, mastodon_need, needs
 
 from confthread.crossposts import find_copies
 from confthread.models import Post
+from confthread.replay.build_bluesky import Network
 from confthread.replay.build_mastodon import Instance
 from confthread.replay.mastodon import RateLimit, serve_mastodon
 from confthread.sources.bluesky_parse import mentions_tag, parse_post_view
@@ -101,6 +102,16 @@ def test_the_minimum_counts_each_cut_a_guest_sees_in_a_long_thread() -> None:
     need = mastodon_need("bench.example", instance.statuses, 300, 300)
     assert need.requests == {"timeline": 2, "context": 3}
     assert len(need.uris) == 45
+
+
+def test_the_bluesky_minimum_fetches_no_thread_of_a_post_listed_without_replies() -> None:
+    net = Network()
+    net.add("alone", "ada", 0, tag=TAG)
+    net.add("asked", "bob", 1, tag=TAG)
+    net.add("answer", "cy", 2, reply_to="asked")
+    need = bluesky_need(net.posts)
+    assert need.requests["getPostThread"] == 1  # "asked" only
+    assert need.uris == {net.uri("alone"), net.uri("asked"), net.uri("answer")}
 
 
 def test_every_source_has_a_minimum(event: Event) -> None:

@@ -63,13 +63,13 @@ def service() -> Iterator[ReplayServer]:
         yield server
 
 
-def config_for(archive: Path, url: str, env: dict[str, str] | None = None) -> Any:
+def config_for(archive: Path, url: str, env: dict[str, str] | None = None, until: str = "2026-06-13") -> Any:
     return build_config(
         {
             "tags": ["#ukmedlibs"],
             "archive": archive,
             "since": "2026-06-10",
-            "until": "2026-06-13",
+            "until": until,
             "bluesky": url,
             "no_mastodon": True,
             "no_pictures": True,
@@ -150,6 +150,63 @@ def test_a_second_run_reuses_the_login_and_asks_only_for_what_is_newer(
     state = list((tmp_path / "state").iterdir())
     assert len(state) == 1 and (state[0].stat().st_mode & 0o077) == 0
     assert "abcd-efgh" not in repr(before)
+
+
+def threads_asked(server: ReplayServer, since: int = 0) -> list[str]:
+    return [r.query["uri"][0] for r in server.requests[since:] if r.path.endswith("getPostThread")]
+
+
+def test_a_post_listed_with_no_replies_and_answering_nobody_needs_no_thread_fetch(
+    tmp_path: Path, service: ReplayServer
+) -> None:
+    net = network()[0]
+    run(tmp_path, "a.db", service.url)
+    asked = threads_asked(service)
+    assert net.uri("quoter") not in asked and net.uri("rectag") not in asked
+    assert {net.uri("live1"), net.uri("q"), net.uri("textonly")} <= set(asked)
+    assert len(asked) == len(set(asked))
+
+
+def test_a_post_listed_with_no_replies_still_has_its_thread_fetched_if_replies_were_archived(
+    tmp_path: Path,
+) -> None:
+    """Replies archived before may be gone since: asking the thread is how that is found out."""
+    net, deleted, blocked = network()
+    with serve_bluesky(net.posts, accounts=ACCOUNT, deleted=deleted, blocked=blocked) as server:
+        run(tmp_path, "a.db", server.url, now=datetime(2026, 6, 11, 12, tzinfo=UTC))  # during the event
+        # textreply is deleted, so the service now counts no reply to textonly.
+        posts = [
+            {**view, "replyCount": 0} if view["uri"] == net.uri("textonly") else view for view in net.posts
+        ]
+        server.handler = bluesky_handler(
+            posts, accounts=ACCOUNT, deleted=[*deleted, net.uri("textreply")], blocked=blocked
+        )
+        seen = len(server.requests)
+        # Another window is searched afresh, and lists textonly again.
+        wider = config_for(tmp_path / "a.db", server.url, until="2026-06-13T12:00")
+        assert not collect(wider, policy=FAST, now=lambda: NOW, sessions=SessionStore(tmp_path / "s")).failed
+        assert net.uri("textonly") in threads_asked(server, seen)
+    assert "textreply" not in keys(tmp_path / "a.db")
+
+
+def test_the_rate_limit_is_waited_for_not_run_into(tmp_path: Path, service: ReplayServer) -> None:
+    """The service says what is left of its window; the collect waits for the reset instead of a 429."""
+    run(tmp_path, "clean.db", service.url)
+    net, deleted, blocked = network()
+    handler = bluesky_handler(
+        net.posts, accounts=ACCOUNT, deleted=deleted, blocked=blocked, rate_limit=2, rate_window=1
+    )
+    answers: list[int] = []
+
+    def counted(request: Request, base_url: str) -> Response:
+        response = handler(request, base_url)
+        answers.append(response.status)
+        return response
+
+    with ReplayServer(counted) as limited:
+        assert not run(tmp_path, "paced.db", limited.url).failed
+    assert len(answers) > 4 and 429 not in answers  # three windows' worth, none refused
+    assert keys(tmp_path / "paced.db") == keys(tmp_path / "clean.db")
 
 
 def test_faults_are_retried_and_change_nothing(tmp_path: Path, service: ReplayServer) -> None:

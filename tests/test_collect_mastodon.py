@@ -1,4 +1,4 @@
-"""collect against loopback Mastodon instances, through the real Mastodon.py client."""
+"""collect against loopback Mastodon instances, which speak the API as Mastodon.py reads it."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from confthread.collect import collect
 from confthread.config import build_config
 from confthread.render.json import digest_to_dict, render_json
 from confthread.replay.build_mastodon import Instance
-from confthread.replay.mastodon import mastodon_handler, serve_mastodon
-from confthread.replay.server import Fault, ReplayServer
+from confthread.replay.mastodon import RateLimit, mastodon_handler, serve_mastodon
+from confthread.replay.server import Fault, ReplayServer, Request, Response
 from confthread.report import CollectReport, Progress, SourceProgress
 from confthread.sources.http import RetryPolicy
+from confthread.sources.pacing import Pacer, mastodon_budget
 
 FAST = RetryPolicy(attempts=2, backoff=0.01, timeout=5)
 NOW = datetime(2026, 6, 20, tzinfo=UTC)  # the event is over and settled
@@ -117,9 +118,8 @@ def test_a_second_collect_asks_only_for_what_is_newer(tmp_path: Path, servers: A
     report = run(tmp_path / "a.db", a.url, b.url, tags=("ukmedlibs",))
     assert (report.sources[0].posts, report.sources[1].posts) == (0, 0)
     again = [*a.requests[first[0] :], *b.requests[first[1] :]]
-    # Mastodon.py asks each instance once whether guests may read tag timelines; then one page each.
+    # One page of each timeline, and nothing else: not even the instance's description.
     assert [(r.path, sorted(r.query)) for r in again] == [
-        ("/api/v2/instance/", []),
         ("/api/v1/timelines/tag/ukmedlibs", ["limit", "max_id", "min_id"]),
     ] * 2
     assert archived(tmp_path / "a.db") == before
@@ -298,3 +298,46 @@ def test_a_deleted_reply_is_noticed_and_its_replies_stay(tmp_path: Path) -> None
         assert not run(tmp_path / "a.db", a.url, b.url, now=during + timedelta(hours=1)).failed
     assert "aside" not in uris(tmp_path / "a.db")
     assert {"answer", "live3"} <= uris(tmp_path / "a.db")
+
+
+def test_an_instance_s_rate_limit_is_waited_for_not_run_into(tmp_path: Path) -> None:
+    """The instance says what is left of its window; the collect waits for the reset instead of a 429."""
+    instance = big_instance(30)
+    with serve_mastodon(instance.statuses) as unlimited:
+        run(tmp_path / "clean.db", unlimited.url, tags=("ukmedlibs",))
+    answers: list[int] = []
+    handler = mastodon_handler(instance.statuses, rate_limit=RateLimit(12, 1))
+
+    def counted(request: Request, base_url: str) -> Response:
+        response = handler(request, base_url)
+        answers.append(response.status)
+        return response
+
+    with ReplayServer(counted) as limited:
+        report = run(tmp_path / "paced.db", limited.url, tags=("ukmedlibs",))
+    assert not report.failed
+    assert len(answers) > 24 and 429 not in answers  # three windows' worth, none refused
+    assert uris(tmp_path / "paced.db") == uris(tmp_path / "clean.db")
+
+
+def test_a_pacer_waits_for_the_reset_once_the_window_is_spent() -> None:
+    clock, slept = [1000.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    pacer = Pacer(mastodon_budget, clock=lambda: clock[0], sleep=sleep)
+    window = {"x-ratelimit-reset": "1970-01-01T00:16:45Z"}  # 1005 s after the epoch
+    with pacer.request() as heard:  # nothing known yet: no wait
+        heard({**window, "x-ratelimit-remaining": "2"})
+    with pacer.request() as first, pacer.request() as second:  # two left, two in flight
+        first({**window, "x-ratelimit-remaining": "0"})
+        second({**window, "x-ratelimit-remaining": "1"})  # an earlier answer, arriving late
+    assert slept == []
+    with pacer.request() as heard:  # none left: wait for the reset, then go
+        heard({"x-ratelimit-reset": "1970-01-01T00:16:50Z", "x-ratelimit-remaining": "9"})
+    assert slept == [5.0]
+    with pacer.request() as heard:  # a server that tells nothing is never waited for
+        heard({})
+    assert slept == [5.0]

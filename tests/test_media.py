@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,11 +13,13 @@ from PIL import Image
 
 from confthread.archive import Archive
 from confthread.collect import collect
+from confthread.collect_media import WORKERS
 from confthread.config import build_config
 from confthread.imaging import NotAnImage, shrink
 from confthread.replay.build_mastodon import Instance
 from confthread.replay.mastodon import serve_mastodon
-from confthread.replay.media import serve_media
+from confthread.replay.media import media_handler, serve_media
+from confthread.replay.server import ReplayServer, Request, Response
 from confthread.report import CollectReport
 from confthread.sources.http import RetryPolicy
 
@@ -115,3 +119,27 @@ def test_pictures_on_private_addresses_are_refused_unless_allowed(tmp_path: Path
     assert media is not None
     assert media.kept == 0 and media.failed == 6
     assert all("private" in note or "loopback" in note for note in media.notes), media.notes[:2]
+
+
+def test_no_more_pictures_are_downloaded_at_once_than_allowed(tmp_path: Path) -> None:
+    """Shrinking runs beside the downloads, never as extra downloads: a host sees WORKERS at most."""
+    home = Instance("medlibs.example")
+    for n in range(12):
+        home.add(f"p{n}", "ada", n, tags=("demo",), alt=f"Slide {n}")
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+    pictures_of = media_handler()
+
+    def counting(request: Request, base_url: str) -> Response:
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        return pictures_of(request, base_url)
+
+    with serve_mastodon(home.statuses) as server, ReplayServer(counting) as pictures:
+        report = run(tmp_path, server.url, {"https://medlibs.example": pictures.url})
+    assert report.media is not None and report.media.kept == 13  # 12 slides and ada's avatar
+    assert 1 < most[0] <= WORKERS

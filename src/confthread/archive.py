@@ -436,8 +436,10 @@ class Archive:
             "  JOIN posts p ON p.platform = m.platform AND p.uri = m.post_uri"
             "  JOIN authors a ON a.platform = p.platform AND a.id = p.author_id"
             "  WHERE p.deleted_at IS NULL AND NOT a.opted_out"
+            # Posts have no index by author: asking of each author whether a post of theirs exists
+            # would read every post once per author, where this reads them once.
             "  UNION SELECT a.avatar, 'avatar' FROM authors a WHERE a.avatar IS NOT NULL AND NOT a.opted_out"
-            "  AND EXISTS (SELECT 1 FROM posts p WHERE p.platform = a.platform AND p.author_id = a.id))"
+            "  AND (a.platform, a.id) IN (SELECT platform, author_id FROM posts))"
             "SELECT DISTINCT w.url, w.kind FROM wanted w LEFT JOIN files f ON f.url = w.url "
             "WHERE w.url LIKE 'http%' AND (f.url IS NULL OR (f.sha256 IS NULL AND f.fetched_at < ?)) "
             "ORDER BY w.kind DESC, w.url",
@@ -575,21 +577,39 @@ class Archive:
         return list(tags)
 
     def posts(self) -> list[Post]:
+        return self._posts()
+
+    def posts_with_links(self, platforms: Sequence[Platform]) -> list[Post]:
+        """The posts of `platforms` that share a web link: what the blogs source reads, not every post."""
+        marks = ", ".join("?" for _ in platforms)
+        return self._posts(f"p.links != '[]' AND p.platform IN ({marks})", tuple(platforms))
+
+    def post(self, platform: Platform, uri: str) -> Post | None:
+        found = self._posts("p.platform = ? AND p.uri = ?", (platform, uri))
+        return found[0] if found else None
+
+    def _posts(self, where: str = "1", params: tuple[str, ...] = ()) -> list[Post]:
+        """Posts not deleted, oldest first, that meet `where` (SQL on `posts p`, from this module only)."""
         media: dict[tuple[str, str], list[Media]] = {}
-        for row in self._db.execute("SELECT * FROM media ORDER BY platform, post_uri, position"):
+        for row in self._db.execute(
+            "SELECT m.* FROM media m JOIN posts p ON p.platform = m.platform AND p.uri = m.post_uri "  # noqa: S608 (where from this module)
+            f"WHERE p.deleted_at IS NULL AND {where} ORDER BY m.platform, m.post_uri, m.position",
+            params,
+        ):
             media.setdefault((row["platform"], row["post_uri"]), []).append(
                 Media(url=row["url"], alt=row["alt"], kind=row["kind"], preview_url=row["preview_url"])
             )
         rows = self._db.execute(
             # A post that points at a deleted one loses the pointer: not even its uri may show.
-            "SELECT p.*, a.handle, a.name, a.url AS author_url, a.avatar, a.opted_out, "
+            "SELECT p.*, a.handle, a.name, a.url AS author_url, a.avatar, a.opted_out, "  # noqa: S608
             "a.links AS author_links, "
             "iif(p.reply_to IN (SELECT uri FROM posts WHERE deleted_at IS NOT NULL), NULL, p.reply_to) "
             "AS live_reply_to, "
             "iif(p.quote_of IN (SELECT uri FROM posts WHERE deleted_at IS NOT NULL), NULL, p.quote_of) "
             "AS live_quote_of FROM posts p "
             "JOIN authors a ON a.platform = p.platform AND a.id = p.author_id "
-            "WHERE p.deleted_at IS NULL ORDER BY p.created_at, p.platform, p.uri"
+            f"WHERE p.deleted_at IS NULL AND {where} ORDER BY p.created_at, p.platform, p.uri",
+            params,
         )
         return [_post_from_row(row, media.get((row["platform"], row["uri"]), [])) for row in rows]
 

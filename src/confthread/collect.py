@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ from confthread.sources.mastodon import MastodonClient
 from confthread.sources.safe_fetch import SafeFetcher
 
 Notify = Callable[[Progress], None]
-# Seconds between passes for pictures while the sources are still adding posts.
-PICTURE_PASS = 1.0
+# Seconds between the starts of passes for pictures while the sources are still adding posts; at
+# least this many times longer than asking the archive took, which grows with the archive.
+PICTURE_PASS = 0.25
+PICTURE_ASKING = 10
 
 
 def _utcnow() -> datetime:
@@ -108,10 +111,13 @@ def _keep_pictures(
         harvest = MediaHarvest(archive, fetcher, policy, media, notify, now)
         while True:
             last = settled.is_set()
-            harvest.run()
+            started = time.monotonic()
+            asking = harvest.run()
             if last:
                 return
-            settled.wait(PICTURE_PASS)
+            # A long pass is followed at once by the next, which finds what arrived meanwhile.
+            pause = max(PICTURE_PASS, PICTURE_ASKING * asking)
+            settled.wait(pause - (time.monotonic() - started))
 
 
 def collect(

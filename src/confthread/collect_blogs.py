@@ -16,7 +16,8 @@ from urllib.parse import urldefrag, urlsplit
 from confthread.archive import Archive, Record
 from confthread.config import Window
 from confthread.errors import SourceError
-from confthread.models import Post
+from confthread.fanout import fan_out
+from confthread.models import Platform, Post
 from confthread.report import SourceProgress
 from confthread.sources.articles import (
     Article,
@@ -42,7 +43,7 @@ from confthread.sources.safe_fetch import (
 MAX_LINKED_PAGES = 50
 # The sightings source under which a write-up is known by the link that was shared.
 LINK_SOURCE = "web"
-_SOCIAL = ("mastodon", "bluesky")
+_SOCIAL: tuple[Platform, ...] = ("mastodon", "bluesky")
 
 
 @dataclass
@@ -52,6 +53,14 @@ class LinkedPage:
     url: str
     first_shared: datetime
     forms: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A linked page as fetched and read, or why it could not be."""
+
+    link: LinkedPage
+    outcome: tuple[Fetched, Article] | NotAnArticle | FetchError
 
 
 def shared_links(posts: Sequence[Post], window: Window) -> list[LinkedPage]:
@@ -75,6 +84,8 @@ def shared_links(posts: Sequence[Post], window: Window) -> list[LinkedPage]:
     return list(pages.values())
 
 
+# Linked pages fetched at once: they are on many servers, so this only overlaps the waiting.
+LINK_WORKERS = 4
 # A linked page that failed to load may load later: not on every collect, though.
 RETRY_FAILED_AFTER = timedelta(days=1)
 
@@ -147,28 +158,47 @@ class BlogHarvest:
     # -- linked write-ups -------------------------------------------------------------------------
 
     def _collect_linked(self, fetcher: SafeFetcher) -> None:
-        posts = self.archive.posts()
-        blogs = {post.uri: post for post in posts if post.platform == "blog"}
+        """Only the posts that share links are read; the pages are fetched LINK_WORKERS at a time."""
         known = self.archive.seen_at(LINK_SOURCE)
         waiting = [
             link
-            for link in shared_links(posts, self.window)
+            for link in shared_links(self.archive.posts_with_links(_SOCIAL), self.window)
             if not all(form in known for form in link.forms) and not self._remembered(link.url)
         ]
-        for link in waiting[: self.max_linked_pages]:
-            self._collect_page(fetcher, link, blogs)
+        fan_out(
+            waiting[: self.max_linked_pages],
+            lambda link: self._read(fetcher, link),
+            self._keep,
+            workers=LINK_WORKERS,
+            # Oldest share first: a write-up without a date of its own takes the time it was first shared.
+            ordered=True,
+        )
         if len(waiting) > self.max_linked_pages:
             self.notes.append(
                 f"{len(waiting) - self.max_linked_pages} more linked pages were left for the next collect "
                 f"(at most {self.max_linked_pages} are read in one)"
             )
 
-    def _collect_page(self, fetcher: SafeFetcher, link: LinkedPage, blogs: dict[str, Post]) -> None:
-        read = self._read(fetcher, link)
-        if read is None:
+    def _read(self, fetcher: SafeFetcher, link: LinkedPage) -> _Read:
+        """In a worker thread: the network and the parsing, nothing stored."""
+        try:
+            page = fetch_page(fetcher, link.url, self.policy)
+            return _Read(link, (page, read_article(page, now=self.now())))
+        except (NotAnArticle, FetchError) as error:
+            return _Read(link, error)
+
+    def _keep(self, read: _Read) -> None:
+        """In the collect's thread: the write-up saved under each form it was shared in, or the skip."""
+        link = read.link
+        if isinstance(read.outcome, Exception):
+            # A private address may be allowed next time: that refusal is not remembered at all.
+            error = read.outcome
+            self._skip(
+                link, str(error), remember=_lasting(error), retry_later=not isinstance(error, PrivateAddress)
+            )
             return
-        page, article = read
-        existing = blogs.get(article.url)
+        page, article = read.outcome
+        existing = self.archive.post("blog", article.url)
         if existing:
             post, raw = existing, self.archive.raw("blog", existing.uri) or {}
         else:
@@ -178,19 +208,7 @@ class BlogHarvest:
             )
         records = [Record(post, raw, LINK_SOURCE, local_id=form) for form in link.forms]
         self.progress.posts += self.archive.save(records, now=self.now(), platform="blog")
-        blogs[post.uri] = post
         self.notify(self.progress)
-
-    def _read(self, fetcher: SafeFetcher, link: LinkedPage) -> tuple[Fetched, Article] | None:
-        try:
-            page = fetch_page(fetcher, link.url, self.policy)
-            return page, read_article(page, now=self.now())
-        except (NotAnArticle, FetchError) as error:
-            # A private address may be allowed next time: that refusal is not remembered at all.
-            self._skip(
-                link, str(error), remember=_lasting(error), retry_later=not isinstance(error, PrivateAddress)
-            )
-            return None
 
     def _remembered(self, url: str) -> bool:
         """A lasting skip stands; a page that failed to load is tried again only after a day."""

@@ -97,13 +97,28 @@ class BlueskyHarvest(Harvest):
             else:
                 state.update(cursor=cursor, count=count, until=upper and upper.isoformat())
             kept = [view for view in page.posts if self._tagged_in_window(view, tag)]
-            self._save(kept, cursor=(key, state))
+            alone = [str(view["uri"]) for view in kept if self._shows_whole_thread(view)]
+            self._save(kept, cursor=(key, state), whole=alone)
             if done:
                 return
 
     def _tagged_in_window(self, view: Mapping[str, Any], tag: str) -> bool:
         post = parse_post_view(view)
         return mentions_tag(post, tag) and post.created_at in self.window
+
+    def _shows_whole_thread(self, view: Mapping[str, Any]) -> bool:
+        """A post that answers nobody and that nobody has answered is, as listed, its whole thread.
+
+        Its reply count comes with this very search result, as fresh as a thread fetched now would
+        be, so its getPostThread is spared (over half of an event's threads are such single posts);
+        a later collect during the event fetches it like any other thread, replies and all. Not when
+        the archive holds replies to it from an earlier run: whether they are gone needs the thread.
+        """
+        record = view.get("record") or {}
+        if record.get("reply") or view.get("replyCount") != 0:
+            return False
+        uri = str(view["uri"])
+        return self.archive.thread_uris("bluesky", uri) <= {uri}
 
     # -- threads ------------------------------------------------------------------------------------
 
@@ -151,13 +166,16 @@ class BlueskyHarvest(Harvest):
         *,
         cursor: tuple[str, dict[str, Any]] | None = None,
         context_of: list[str] | None = None,
+        whole: Sequence[str] = (),
     ) -> None:
+        """`context_of`: the posts a thread was fetched for (every post saved belongs to that thread);
+        `whole`: posts whose own view shows their whole thread. Either way their threads count as seen."""
         unique = by_uri(views)
         source = self.client.service
         records = [Record(parse_post_view(view), view, source, local_id=uri) for uri, view in unique.items()]
-        threads = None if context_of is None else (source, [*context_of, *unique])
+        seen = [*whole] if context_of is None else [*context_of, *unique]
         self.progress.posts += self.archive.save(
-            records, now=self.now(), cursor=cursor, context_of=threads, platform="bluesky"
+            records, now=self.now(), cursor=cursor, context_of=(source, seen), platform="bluesky"
         )
         self.progress.pages += cursor is not None
         self.notify(self.progress)

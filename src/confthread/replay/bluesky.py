@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from confthread.replay.bluesky_auth import ACCESS_TTL, REFRESH_TTL, Account, Sessions, did_document
-from confthread.replay.bluesky_ratelimit import GLOBAL_LIMIT, LOGIN_LIMIT, Budget
+from confthread.replay.bluesky_ratelimit import GLOBAL_LIMIT, LOGIN_LIMIT, WINDOW_SECONDS, Budget
 from confthread.replay.bluesky_search import SearchQuery, search, search_page
 from confthread.replay.bluesky_store import BlueskyStore, Post
 from confthread.replay.bluesky_thread import post_thread
@@ -50,6 +50,7 @@ def bluesky_handler(
     refresh_ttl: timedelta = REFRESH_TTL,
     login_limit: int = LOGIN_LIMIT,
     rate_limit: int = GLOBAL_LIMIT,
+    rate_window: int = WINDOW_SECONDS,
     clock: Clock | None = None,
 ) -> Handler:
     """Answers as bsky.social does for an account that logs in with an app password.
@@ -57,8 +58,9 @@ def bluesky_handler(
     `posts` are `app.bsky.feed.defs#postView`s in wire JSON; `accounts` maps handle to app password
     (default: the example's demo account); `deleted` lists post uris gone from the network;
     `blocked` lists post uris or DIDs the viewer blocked. Five minutes allow `login_limit` logins
-    per account and `rate_limit` requests in all (raise it for benchmarks: past it, 429 until the
-    window resets). `clock` (UTC) replaces the wall clock for tokens and budgets.
+    per account and `rate_limit` requests in all per `rate_window` seconds (a benchmark may scale
+    both: past the limit, 429 until the window resets). `clock` (UTC) replaces the wall clock for
+    tokens and budgets.
     """
     if max_search_results < 1:
         raise ValueError(f"max_search_results must be at least 1, not {max_search_results}")
@@ -70,6 +72,7 @@ def bluesky_handler(
         refresh_ttl=refresh_ttl,
         login_limit=login_limit,
         rate_limit=rate_limit,
+        rate_window=rate_window,
         clock=clock or _utcnow,
     )
 
@@ -87,6 +90,7 @@ def serve_bluesky(
     refresh_ttl: timedelta = REFRESH_TTL,
     login_limit: int = LOGIN_LIMIT,
     rate_limit: int = GLOBAL_LIMIT,
+    rate_window: int = WINDOW_SECONDS,
     clock: Clock | None = None,
 ) -> ReplayServer:
     """Not yet started: use it as a context manager, or call start() and close().
@@ -103,6 +107,7 @@ def serve_bluesky(
         refresh_ttl=refresh_ttl,
         login_limit=login_limit,
         rate_limit=rate_limit,
+        rate_window=rate_window,
         clock=clock,
     )
     return ReplayServer(handler, latency=latency, faults=faults)
@@ -134,6 +139,7 @@ class _Bluesky:
         refresh_ttl: timedelta,
         login_limit: int,
         rate_limit: int,
+        rate_window: int,
         clock: Clock,
     ) -> None:
         self.store = store
@@ -148,7 +154,7 @@ class _Bluesky:
             access_ttl=access_ttl,
             refresh_ttl=refresh_ttl,
         )
-        self.reads = Budget(rate_limit, clock)
+        self.reads = Budget(rate_limit, clock, rate_window)
         self.logins = Budget(login_limit, clock)
         self.routes = {
             "com.atproto.server.createSession": _Route("POST", False, self.create_session),

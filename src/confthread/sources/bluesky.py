@@ -23,6 +23,7 @@ from atproto_client.request import Request
 from confthread.errors import SourceError
 from confthread.sources.bluesky_session import SessionStore
 from confthread.sources.http import RetryPolicy
+from confthread.sources.pacing import Pacer, bluesky_budget
 
 SEARCH_PAGE = 100
 POSTS_PER_CALL = 25
@@ -65,6 +66,8 @@ class BlueskyClient:
         self._sessions = sessions or SessionStore()
         self._sleep = sleep
         self._client = Client(base_url=service, request=Request(timeout=self._policy.timeout))
+        # Threads are fetched side by side: they share the account's budget.
+        self._pacer = Pacer(bluesky_budget)
         self._client.on_session_change(self._keep_session)
 
     def login(self) -> None:
@@ -140,7 +143,10 @@ class BlueskyClient:
 
     def _query(self, what: str, nsid: str, params: Any) -> Mapping[str, Any]:
         def call() -> Mapping[str, Any]:
-            content = self._client.invoke_query(nsid, params=params).content
+            with self._pacer.request() as heard:
+                response = self._client.invoke_query(nsid, params=params)
+                heard(response.headers)
+            content = response.content
             if not isinstance(content, Mapping):
                 raise _NotJson
             return content

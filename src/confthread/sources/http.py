@@ -1,10 +1,8 @@
-"""A requests session that retries what a patient person would retry, and keeps the bytes it received."""
+"""A requests session that retries what a patient person would retry."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -37,12 +35,8 @@ class RetryPolicy:
         )
 
 
-class RecordingSession(requests.Session):
-    """Remembers, per thread, the last response body: the raw payload kept beside each parsed post.
-
-    Client libraries hand back their own objects (with dates parsed and fields renamed); provenance
-    wants the JSON exactly as the server sent it.
-    """
+class RetryingSession(requests.Session):
+    """Names us to the server and retries by `policy`, whichever API is read through it."""
 
     def __init__(self, policy: RetryPolicy) -> None:
         super().__init__()
@@ -50,12 +44,3 @@ class RecordingSession(requests.Session):
         adapter = HTTPAdapter(max_retries=policy.retry())
         self.mount("http://", adapter)
         self.mount("https://", adapter)
-        self._last = threading.local()
-        self.hooks["response"].append(self._remember)
-
-    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._last.response = response
-
-    def last_json(self) -> Any:
-        response: requests.Response = self._last.response
-        return response.json()
