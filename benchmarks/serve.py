@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from benchmarks.blog import BLOG_ORIGIN, OTHER_ORIGINS, web_handler
 from benchmarks.generate import HOSTS, Event
 from confthread.replay.bluesky import bluesky_handler
 from confthread.replay.bluesky_ratelimit import GLOBAL_LIMIT, WINDOW_SECONDS
 from confthread.replay.mastodon import RateLimit, mastodon_handler
-from confthread.replay.media import media_handler
+from confthread.replay.media import picture
 from confthread.replay.server import Handler, ReplayServer, Request, Response
 
 ACCOUNT = {"bench.bsky.social": "bench-app-password"}
+# How many different pictures the picture host serves. It makes each one from its path (a 1600 px JPEG,
+# ~15 ms of CPU), on the two cores the measured collector runs on; a real host is another machine, so
+# each is made once and served again to every path that hashes to it.
+PICTURE_VARIETY = 64
 BLUESKY_LIMIT = RateLimit(GLOBAL_LIMIT, WINDOW_SECONDS)
 # Where the generated posts say their pictures and avatars live, and the pages they link to: loopback
 # servers answer for them, so nothing reaches the internet.
@@ -74,6 +80,16 @@ class Served:
         return {name: counted.statuses[429] for name, counted in self.counted.items()}
 
 
+def _pictures(request: Request, base_url: str) -> Response:
+    variety = hashlib.sha256(request.path.encode()).digest()[0] % PICTURE_VARIETY
+    return Response(200, _picture(variety), {"Content-Type": "image/jpeg"})
+
+
+@lru_cache(maxsize=PICTURE_VARIETY)
+def _picture(variety: int) -> bytes:
+    return picture(f"/bench/{variety}")
+
+
 def endpoint(source: str, path: str) -> str:
     """A request's endpoint as the tables name it: the XRPC method, Mastodon's resource, a feed, a page."""
     if source == "Pictures":
@@ -108,7 +124,7 @@ def serve(
             for host, instance in event.instances.items()
         },
         "Blogs": web_handler(event.blog),
-        "Pictures": media_handler(),
+        "Pictures": _pictures,
     }
     with ExitStack() as stack:
         for name, handler in handlers.items():
