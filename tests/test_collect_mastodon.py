@@ -19,6 +19,7 @@ from confthread.replay.mastodon import RateLimit, mastodon_handler, serve_mastod
 from confthread.replay.server import Fault, ReplayServer, Request, Response
 from confthread.report import CollectReport, Progress, SourceProgress
 from confthread.sources.http import RetryPolicy
+from confthread.sources.mastodon import MastodonClient
 from confthread.sources.pacing import Pacer, mastodon_budget
 
 FAST = RetryPolicy(attempts=2, backoff=0.01, timeout=5)
@@ -341,3 +342,17 @@ def test_a_pacer_waits_for_the_reset_once_the_window_is_spent() -> None:
     with pacer.request() as heard:  # a server that tells nothing is never waited for
         heard({})
     assert slept == [5.0]
+
+
+def test_a_netrc_entry_for_the_instance_never_reaches_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    with serve_mastodon([]) as server:
+        MastodonClient(server.url).tag_page("ukmedlibs")
+        assert "authorization" not in server.requests[-1].headers
+        MastodonClient(server.url, token="the-token").tag_page("ukmedlibs")
+        assert server.requests[-1].headers["authorization"] == "Bearer the-token"

@@ -41,6 +41,13 @@ class RetryingSession(requests.Session):
     def __init__(self, policy: RetryPolicy) -> None:
         super().__init__()
         self.headers["User-Agent"] = USER_AGENT
+        # Credentials are the caller's alone: with an `auth` of its own, requests never lets a ~/.netrc
+        # entry for the host replace or add any.
+        self.auth = _as_given
         adapter = HTTPAdapter(max_retries=policy.retry())
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+
+
+def _as_given(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request

@@ -230,8 +230,6 @@ class MastodonClient:
                     self._base + path,
                     params=params,  # requests leaves out the ones that are None
                     timeout=self._timeout,
-                    # Never let a ~/.netrc entry for the host replace or add credentials.
-                    auth=_no_auth,
                 )
                 heard(response.headers)
         except requests.RequestException:
@@ -278,10 +276,6 @@ def _refusal(what: str, status: int) -> str:
             f" failed on {what} with HTTP {status} after several tries; run collect again later (it resumes)"
         )
     return f" answered {what} with an error (HTTP {status}); check the address and the tag"
-
-
-def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    return request
 
 
 def _query_value(url: str | None, name: str) -> str | None:
