@@ -49,17 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _profile_offline(stage: str, size: int, work: Path) -> pstats.Stats:
-    from confthread.api import load_digest, render_digest  # noqa: PLC0415 (after the event is made)
-    from confthread.archive import Archive  # noqa: PLC0415
-    from confthread.digest import build_digest  # noqa: PLC0415
+    # Imported after the event is made.
+    from confthread.api import digest_of, load_digest, read_posts, render_digest  # noqa: PLC0415
 
     archive = work / "seeded.db"
     seed_archive(generate(size), archive, NOW)
     profile = cProfile.Profile()
-    if stage == "digest":
-        with Archive(archive, create=False) as opened:
-            posts, hashtags = opened.posts(), opened.hashtags()
-        profile.runcall(build_digest, posts, title=f"#{TAG}", hashtags=hashtags, now=NOW)
+    if stage == "digest":  # as the digest stage times it
+        posts, hashtags = read_posts(archive)
+        profile.runcall(digest_of, posts, hashtags, title=f"#{TAG}", now=NOW)
     else:
         digest = load_digest(archive, now=NOW)
         profile.runcall(render_digest, digest, "html")

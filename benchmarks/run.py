@@ -136,7 +136,7 @@ def _one_size(
     if "digest" in args.stages:
         made = run_stage({**spec, "stage": "digest"}, workdir)
         read = made.result.get("read_seconds")
-        notes = f"build_digest on {made.result.get('posts', 0):,} posts already read from {origin}"
+        notes = f"digest_of on {made.result.get('posts', 0):,} posts already read from {origin}"
         if read is not None:
             notes += f" (reading them took {read:.2f} s); {made.result.get('threads', 0):,} threads"
         rows.append(_row("threads + digest", size, made, notes))

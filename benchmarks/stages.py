@@ -77,15 +77,14 @@ def seed_stage(spec: Spec) -> Result:
 
 
 def digest_stage(spec: Spec) -> Result:
-    """`build_digest` timed on posts already read; the reading is timed apart (`read_seconds`)."""
-    from confthread.archive import Archive  # noqa: PLC0415
-    from confthread.digest import build_digest  # noqa: PLC0415
+    """The digest built as `load_digest` builds it, on posts already read; the reading is timed apart
+    (`read_seconds`)."""
+    from confthread.api import digest_of, read_posts  # noqa: PLC0415
 
     started = time.perf_counter()
-    with Archive(Path(spec["archive"]), create=False) as archive:
-        posts, hashtags = archive.posts(), archive.hashtags()
+    posts, hashtags = read_posts(Path(spec["archive"]))
     read = time.perf_counter()
-    digest = build_digest(posts, title=f"#{TAG}", hashtags=hashtags, now=NOW)
+    digest = digest_of(posts, hashtags, title=f"#{TAG}", now=NOW)
     done = time.perf_counter()
     return {
         "seconds": done - read,

@@ -117,3 +117,32 @@ def test_nothing_of_an_opted_out_author_survives(posts: list[Post]) -> None:
     assert {p.uri for p in rendered} == {p.uri for p in shown}
     assert not any(p.author.opted_out for p in rendered)
     assert not any({p.uri, p.reply_to, p.quote_of} & hidden for p in rendered)
+
+
+def test_every_continuation_of_a_post_stays_in_its_column_before_the_answers() -> None:
+    posts = [
+        post("a1", "ada", 0),
+        post("b1", "bob", 1, "a1"),
+        post("a2", "ada", 2, "a1"),
+        post("a3", "ada", 3, "a1"),
+        post("c1", "cy", 4, "a1"),
+    ]
+    [thread] = build_threads(posts)
+    assert [(e.post.uri, e.depth) for e in thread.entries] == [
+        ("a1", 0),
+        ("a2", 0),
+        ("a3", 0),
+        ("b1", 1),
+        ("c1", 1),
+    ]
+
+
+def test_a_cycle_cut_at_a_continuation_leaves_its_parent_answered_by_others_only() -> None:
+    posts = [
+        post("c", "ada", 0, "p"),  # the earliest of the cycle: its link is cut
+        post("p", "ada", 1, "c"),
+        post("d", "bob", 2, "p"),
+    ]
+    [thread] = build_threads(posts)
+    assert thread.kind == "live"
+    assert [(e.post.uri, e.depth) for e in thread.entries] == [("c", 0), ("p", 0), ("d", 1)]

@@ -60,10 +60,23 @@ def chat_threads(
 ) -> tuple[list[Thread], list[Post]]:
     """The chats as threads of kind "chat", and every post that belongs to none of them."""
     by_uri = unique_posts(posts)
+    threads, claimed = chats_of(by_uri, None, withheld or {}, also_at or {})
+    return threads, [post for uri, post in by_uri.items() if uri not in claimed]
+
+
+def chats_of(
+    by_uri: Mapping[str, Post],
+    parents: Mapping[str, str] | None,
+    withheld: Mapping[str, int],
+    also_at: Mapping[str, tuple[str, ...]],
+) -> tuple[list[Thread], set[str]]:
+    """`chat_threads` of posts already made unique (`unique_posts`), with the uris of the posts the chats
+    hold; `parents` are their `reply_parents`, worked out here only when there is a chat (None)."""
     chats = _find_chats(list(by_uri.values()))
     if not chats:  # most events hold none: no need for the reply tree
-        return [], list(by_uri.values())
-    parents = reply_parents(by_uri)
+        return [], set()
+    if parents is None:
+        parents = reply_parents(by_uri)
     children: dict[str, list[Post]] = {}
     for uri, parent in parents.items():
         children.setdefault(parent, []).append(by_uri[uri])
@@ -75,17 +88,18 @@ def chat_threads(
         if not any(post.uri in members for _, post in chat.questions):
             continue
         claimed |= members
-        threads.append(_thread(chat, members, by_uri, parents, withheld or {}, also_at or {}))
-    rest = [post for uri, post in by_uri.items() if uri not in claimed]
-    return threads, rest
+        threads.append(_thread(chat, members, by_uri, parents, withheld, also_at))
+    return threads, claimed
 
 
 def _find_chats(posts: Sequence[Post]) -> list[_Chat]:
     runs: dict[tuple[str, str], list[_Chat]] = {}
     for post in posts:  # in time order
-        number = label(QUESTION, post.text)
-        if number is None:
+        # `label`, without a call for each post; a question can only open with a space, '@', '#' or 'q'.
+        first = post.text[:1]
+        if not (first in "qQ@#" or first.isspace()) or (match := QUESTION.match(post.text)) is None:
             continue
+        number = int(match.group(1))
         host = runs.setdefault((post.author.platform, post.author.id), [])
         if host and post.created_at - host[-1].questions[-1][1].created_at <= CHAT_GAP:
             host[-1].questions.append((number, post))
@@ -98,17 +112,17 @@ def _find_chats(posts: Sequence[Post]) -> list[_Chat]:
         return []
     asked = {post.uri for chat in chats for _, post in chat.questions}
     for post in posts:
-        number = label(ANSWER, post.text)
-        if number is None or post.uri in asked:
+        answered = label(ANSWER, post.text)
+        if answered is None or post.uri in asked:
             continue
         # The chat that began last before the answer and asked its number takes it.
         open_chats = [
             chat
             for chat in chats
-            if chat.start <= post.created_at <= chat.end and chat.question_for(number, post) is not None
+            if chat.start <= post.created_at <= chat.end and chat.question_for(answered, post) is not None
         ]
         if open_chats:
-            open_chats[-1].answers.append((number, post))
+            open_chats[-1].answers.append((answered, post))
     return [chat for chat in chats if len({n for n, _ in chat.questions}) >= 2 or chat.answers]
 
 

@@ -27,13 +27,21 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from confthread.identity import author_keys, bridged_origin, bridged_origins, handle_origin, identity_key
+from confthread.identity import (
+    Account,
+    Accounts,
+    author_keys,
+    bridged_origin,
+    bridged_origins,
+    handle_origin,
+    identity_key,
+)
 from confthread.models import Author, Post
-from confthread.threads import post_key
+from confthread.threads import post_key, sorted_by_time
 
 WINDOW = timedelta(minutes=10)
 BRIDGE_WINDOW = timedelta(hours=1)
@@ -43,8 +51,6 @@ SIMILARITY = 0.9
 _URL = re.compile(r"https?://\S+|\S*\w\.\w\S*/\S*", re.IGNORECASE)
 _MENTION = re.compile(r"(?<!\w)@[\w.@-]+")
 _NOT_WORD = re.compile(r"\W+")
-
-Account = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -88,18 +94,23 @@ def is_bridged(post: Post) -> bool:
 
 
 def find_copies(posts: Iterable[Post]) -> Copies:
-    ordered = sorted(posts, key=post_key)
+    return copies_in_order(sorted_by_time(posts))
+
+
+def copies_in_order(ordered: Sequence[Post], accounts: Accounts | None = None) -> Copies:
+    """`find_copies` of posts already in time order, as the digest has them (and their `Accounts`)."""
+    accounts = accounts or Accounts(ordered)
     groups = _Groups()
-    _join_named(ordered, groups)
-    _join_similar(ordered, groups)
+    # Asked once per handle, not per post.
+    bridges = {handle for handle in accounts.handles if handle_origin(handle)}
+    _join_named(ordered, groups, bridges)
+    _join_similar(ordered, groups, accounts, bridges)
     return groups.copies()
 
 
-def _join_named(ordered: Sequence[Post], groups: _Groups) -> None:
-    """Rule 1: a post that names another as its original."""
-    # Asked once per handle, not per post.
-    bridges = {handle for handle in {post.author.handle for post in ordered} if handle_origin(handle)}
-    naming = [post for post in ordered if post.original_url or post.author.handle in bridges]
+def _join_named(ordered: Sequence[Post], groups: _Groups, bridges: set[str]) -> None:
+    """Rule 1: a post that names another as its original (`bridges`: the handles of bridge accounts)."""
+    naming = [post for post in ordered if post.original_url or (bridges and post.author.handle in bridges)]
     if not naming:  # no bridged post: no address needs reading
         return
     addresses: dict[str, Post] = {}
@@ -114,40 +125,39 @@ def _join_named(ordered: Sequence[Post], groups: _Groups) -> None:
                 groups.join(post, target)
 
 
-def _join_similar(ordered: Sequence[Post], groups: _Groups) -> None:
+def _join_similar(ordered: Sequence[Post], groups: _Groups, accounts: Accounts, bridges: set[str]) -> None:
     """Rule 2: posts of one person's accounts that say nearly the same thing close together."""
-    people = _related_accounts(ordered)
     # Each account's posts in time order, so a post meets only its own author's other accounts' posts;
-    # only the posts of accounts with another account are looked at.
-    by_account: dict[Account, tuple[list[datetime], list[int]]] = {}
-    considered: list[int] = []
-    for index, post in enumerate(ordered):
-        own: Account = (post.author.platform, post.author.id)
-        if own in people:
-            times, indexes = by_account.setdefault(own, ([], []))
-            times.append(post.created_at)
-            indexes.append(index)
-            considered.append(index)
-    for index in considered:
-        post = ordered[index]
-        related = people[(post.author.platform, post.author.id)]
-        # Every pair within WINDOW once; a bridge account's posts also reach BRIDGE_WINDOW either way.
-        reach = BRIDGE_WINDOW if bridged_origin(post.author) else WINDOW
-        candidates: list[int] = []
-        for account in related:
-            times, indexes = by_account.get(account, ([], []))
-            low = bisect_left(times, post.created_at - reach)
-            high = bisect_right(times, post.created_at + reach)
-            candidates.extend(i for i in indexes[low:high] if reach > WINDOW or i > index)
-        for other_index in sorted(candidates):
-            other = ordered[other_index]
-            window = related[(other.author.platform, other.author.id)]
-            if (
-                other is not post
-                and abs(other.created_at - post.created_at) <= window
-                and nearly_same_text(post.text, other.text)
-            ):
-                groups.join(post, other)
+    # only the posts of accounts with another account are looked at. Every pair within WINDOW once,
+    # from its earlier post; a bridge account's posts also reach BRIDGE_WINDOW either way. Pairs are
+    # found account by account, and joined in the order of their posts, as a walk through them would.
+    people = _related_accounts(accounts.first, bridges)
+    posts = {
+        account: (indexes, [ordered[index].created_at for index in indexes])
+        for account, indexes in accounts.posts_of(people).items()
+    }
+    pairs: list[tuple[int, int]] = []
+    for account, related in people.items():
+        indexes, times = posts[account]
+        for other, window in related.items():
+            their_indexes, their_times = posts[other]
+            # How far apart a copy may be: within WINDOW, or BRIDGE_WINDOW from a bridge account's post.
+            near, far = min(WINDOW, window), min(BRIDGE_WINDOW, window)
+            for index, at in zip(indexes, times, strict=True):
+                bridged = bool(bridges) and ordered[index].author.handle in bridges
+                limit = far if bridged else near
+                low = bisect_left(their_times, at - limit)
+                high = bisect_right(their_times, at + limit, low)
+                if low < high:
+                    pairs.extend(
+                        (index, other_index)
+                        for other_index in their_indexes[low:high]
+                        if bridged or other_index > index
+                    )
+    for index, other_index in sorted(pairs):
+        post, copy = ordered[index], ordered[other_index]
+        if nearly_same_text(post.text, copy.text):
+            groups.join(post, copy)
 
 
 def _named_originals(post: Post) -> list[str]:
@@ -157,22 +167,23 @@ def _named_originals(post: Post) -> list[str]:
     return named
 
 
-def _related_accounts(ordered: Sequence[Post]) -> dict[Account, dict[Account, timedelta]]:
+def _related_accounts(
+    accounts: Mapping[Account, Author], bridges: set[str]
+) -> dict[Account, dict[Account, timedelta]]:
     """Which accounts are one person, worked out once per account through indexes, not per pair: for
     each account that has others, those, each with the window within which posts may be copies.
 
+    `accounts` holds each account as its earliest post has it; `bridges` the handles of bridge accounts.
     The indexes hold tuples, not sets: at 100,000 posts, a set per key kept the garbage collector busy.
     """
-    # Each account as its earliest post has it.
-    accounts: dict[Account, Author] = {
-        (post.author.platform, post.author.id): post.author for post in reversed(ordered)
-    }
     named: list[tuple[Account, str, timedelta]] = []  # an account, a key of another it names, the window
     by_name: dict[str, tuple[Account, ...]] = {}
     for account, author in accounts.items():
         # A bridge account and the account it stands for; a profile linking to another account.
-        named.extend((account, origin, BRIDGE_WINDOW) for origin in bridged_origins(author))
-        named.extend((account, identity_key(link), WINDOW) for link in author.links)
+        if author.handle in bridges:
+            named.extend((account, origin, BRIDGE_WINDOW) for origin in bridged_origins(author))
+        if author.links:
+            named.extend((account, identity_key(link), WINDOW) for link in author.links)
         if name := _display_name(author):
             by_name[name] = (*by_name.get(name, ()), account)
     # Only the keys some account names are looked up; when none is (no bridge, no profile links), no

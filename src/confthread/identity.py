@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from confthread.models import Author
+from confthread.models import Author, Post
+
+Account = tuple[str, str]  # (platform, id)
 
 # Bridgy Fed's accounts: a Bluesky user on the fediverse is @handle@bsky.brid.gy; a fediverse user on
 # Bluesky is user.instance.ap.brid.gy; a website is @domain@web.brid.gy or domain.web.brid.gy.
@@ -29,6 +32,10 @@ def identity_key(text: str) -> str:
         query = f"?{web['query']}" if web["query"] else ""
         return f"https://{web['netloc'].lower()}{web['path'].rstrip('/')}{query}"
     return value.lstrip("@").casefold()
+
+
+# `identity_key` without its cache: for an address made for one account alone.
+_identity_key = identity_key.__wrapped__
 
 
 def bridged_origin(author: Author) -> str | None:
@@ -83,10 +90,51 @@ def author_keys(author: Author) -> frozenset[str]:
     keys = {handle, identity_key(author.id)}
     if author.url:
         keys.add(identity_key(author.url))
+    # Addresses made for this account alone: not worth a place in identity_key's cache.
     if author.platform == "bluesky":
-        keys.add(identity_key(f"https://bsky.app/profile/{handle}"))
-        keys.add(identity_key(f"https://bsky.app/profile/{author.id}"))
+        keys.add(_identity_key(f"https://bsky.app/profile/{handle}"))
+        keys.add(_identity_key(f"https://bsky.app/profile/{author.id}"))
     elif author.platform == "mastodon" and handle.count("@") == 1:
         user, host = handle.split("@")
-        keys.add(identity_key(f"https://{host}/@{user}"))
-    return frozenset(key for key in keys if key)
+        keys.add(_identity_key(f"https://{host}/@{user}"))
+    keys.discard("")
+    return frozenset(keys)
+
+
+class Accounts:
+    """The accounts behind posts in time order, read in one pass that the steps of a digest share: at
+    100,000 posts, each pass over the posts' authors costs tens of milliseconds."""
+
+    def __init__(self, ordered: Sequence[Post]) -> None:
+        self.first: dict[Account, Author] = {}  # each account as its earliest post has it
+        self.opted_out: set[Account] = set()  # accounts some record of which says they opted out
+        self.handles: set[str] = set()  # every handle a record gives
+        # Each post's account, as its place in `first`: a number is quicker to look up than a pair.
+        self._number: dict[Account, int] = {}
+        self._of: list[int] = []
+        number, first, of, handles = self._number.get, self.first, self._of.append, self.handles.add
+        for post in ordered:
+            author = post.author
+            account: Account = (author.platform, author.id)
+            known = number(account)
+            if known is None:
+                known = self._number[account] = len(first)
+                first[account] = author
+            of(known)
+            if author.opted_out:
+                self.opted_out.add(account)
+            handles(author.handle)
+
+    def posts_of(self, wanted: Iterable[Account]) -> dict[Account, list[int]]:
+        """The indexes of the `wanted` accounts' posts, in time order. (A list for each of these accounts
+        only: a list for every account of an event kept the garbage collector busy.)"""
+        found: dict[Account, list[int]] = {account: [] for account in wanted}
+        if found:
+            lists: list[list[int] | None] = [None] * len(self._number)
+            for account, indexes in found.items():
+                lists[self._number[account]] = indexes
+            for index, known in enumerate(self._of):
+                theirs = lists[known]
+                if theirs is not None:
+                    theirs.append(index)
+        return found
