@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import http.server
 import io
 import json
@@ -24,6 +25,7 @@ from confthread.errors import UsageError
 from confthread.imaging import Picture
 from confthread.models import Author, Digest, Link, Media, Post, Thread, ThreadEntry
 from confthread.render.pdf import (
+    BASE_URL,
     FIGURE_SPACE,
     PageNumbers,
     PictureFetcher,
@@ -32,7 +34,7 @@ from confthread.render.pdf import (
     wanted_pictures,
     write_pdf,
 )
-from confthread.render.pdf_speedups import keep_page_references
+from confthread.render.pdf_speedups import PrintHTML, fewer_collections, keep_page_references
 from confthread.resources import templates_dir
 
 START = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
@@ -487,6 +489,50 @@ def test_page_references_kept_between_calls_are_the_ones_pydyf_gives() -> None:
     document.add_page(pydyf.Dictionary({"Type": "/Page"}))
     assert len(document.page_references) == 6
     assert document.page_references[-1] == f"{document.objects[-1].number} 0 R".encode("ascii")
+
+
+def test_the_leaner_stylesheet_lays_out_the_same_book(tmp_path: Path) -> None:
+    import weasyprint  # noqa: PLC0415 (the stock renderer, to compare with)
+
+    document = print_html(small_digest(), {})
+    books = {
+        name: renderer(string=document.html, base_url=BASE_URL, url_fetcher=PictureFetcher({})).render()
+        for name, renderer in (("stock", weasyprint.HTML), ("lean", PrintHTML))
+    }
+    texts = {}
+    for name, book in books.items():
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(book.write_pdf())
+        texts[name] = page_texts(pdf)
+    assert len(texts["lean"]) > 3
+    assert texts["lean"] == texts["stock"]
+    assert [page.anchors.keys() for page in books["lean"].pages] == [
+        page.anchors.keys() for page in books["stock"].pages
+    ]
+
+
+def test_footnotes_and_list_markers_survive_the_leaner_stylesheet(tmp_path: Path) -> None:
+    html = (
+        "<html lang=en><body><p>Called here<span style='float: footnote'>The footnote itself</span></p>"
+        "<ol><li>first</li><li>second</li></ol></body></html>"
+    )
+    pdf = tmp_path / "notes.pdf"
+    pdf.write_bytes(PrintHTML(string=html).write_pdf())
+    text = words(pdftotext(pdf))
+    assert "Called here1" in text
+    assert "1. The footnote itself" in text
+    assert "1. first 2. second" in text
+
+
+def test_collections_are_fewer_while_a_pdf_is_made_and_as_before_after() -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] >= 50_000
+        assert gc.get_threshold()[1:] == before[1:]
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("layout failed")
+    assert gc.get_threshold() == before
 
 
 def test_a_custom_template_that_prints_the_whole_book_as_its_front_is_told_what_to_change(

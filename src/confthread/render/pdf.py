@@ -15,7 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from weasyprint import HTML, Attachment
+from weasyprint import Attachment
 from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -25,7 +25,7 @@ from confthread.models import Digest
 from confthread.render.html import make_environment, render_template
 from confthread.render.json import iso_utc, render_json
 from confthread.render.pdf_options import DEFAULT_VARIANT, PAGE_SIZES, PAPERS, PDF_VARIANTS, Paper
-from confthread.render.pdf_speedups import keep_page_references
+from confthread.render.pdf_speedups import PrintHTML, fewer_collections, keep_page_references
 from confthread.render.pdf_view import (
     AROUND,
     PICTURE_SCHEME,
@@ -198,7 +198,7 @@ def write_pdf(
         )
     options = {"pdf_variant": pdf_variant, "pdf_tags": True}
     keep_page_references()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), fewer_collections():
         # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: not ours to report.
         warnings.filterwarnings("ignore", category=ResourceWarning, message=r".*sRGB2014\.icc")
         laid_out = _lay_out(document, fetcher, options)
@@ -216,7 +216,7 @@ def _lay_out(document: PrintDocument, fetcher: PictureFetcher, options: Mapping[
     """
 
     def lay_out(html: str) -> Document:
-        return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(**options)
+        return PrintHTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(**options)
 
     numbers, html = document.numbers, document.html
     for _ in range(LAYOUT_TRIES):
