@@ -449,11 +449,10 @@ def test_a_variant_that_does_not_exist_is_a_usage_error() -> None:
 
 def test_contents_numbers_are_padded_to_one_width_before_and_after_layout() -> None:
     blank = PageNumbers(width=3)
-    found = PageNumbers(width=3, pages={"t-a": 7, "t-b": 112}, total=140)
+    found = PageNumbers(width=3, pages={"t-a": 7, "t-b": 112})
     assert blank.label("t-a") == FIGURE_SPACE * 3
     assert found.label("t-a") == FIGURE_SPACE * 2 + "7"
     assert found.label("t-b") == "112"
-    assert found.fit() and not PageNumbers(width=2, pages={"t-b": 112}).fit()
 
 
 def test_contents_too_narrow_for_their_numbers_are_laid_out_again_and_still_right(tmp_path: Path) -> None:
@@ -467,9 +466,8 @@ def test_contents_too_narrow_for_their_numbers_are_laid_out_again_and_still_righ
         for n in range(12)
     )
     document = print_html(small_digest(more), {})
-    # One figure is too narrow for the page numbers of this digest: the book is laid out again, wider.
-    narrow = PageNumbers(width=1)
-    document = dataclasses.replace(document, numbers=narrow, html=document.render(narrow, False))
+    # One figure is too narrow for the page numbers of this digest: the front is laid out again, wider.
+    document = dataclasses.replace(document, numbers=PageNumbers(width=1))
     pdf = tmp_path / "narrow.pdf"
     pdf.write_bytes(write_pdf(document, json_text="{}"))
     marks = outline(pypdf.PdfReader(pdf))
@@ -496,7 +494,9 @@ def test_the_leaner_stylesheet_lays_out_the_same_book(tmp_path: Path) -> None:
 
     document = print_html(small_digest(), {})
     books = {
-        name: renderer(string=document.html, base_url=BASE_URL, url_fetcher=PictureFetcher({})).render()
+        name: renderer(
+            string=document.parts[0][0], base_url=BASE_URL, url_fetcher=PictureFetcher({})
+        ).render()
         for name, renderer in (("stock", weasyprint.HTML), ("lean", PrintHTML))
     }
     texts = {}
@@ -535,14 +535,33 @@ def test_collections_are_fewer_while_a_pdf_is_made_and_as_before_after() -> None
     assert gc.get_threshold() == before
 
 
-def test_a_custom_template_that_prints_the_whole_book_as_its_front_is_told_what_to_change(
-    tmp_path: Path,
-) -> None:
+def custom_front(tmp_path: Path, added: str) -> Path:
+    """The packaged print template with `added` at the head of its contents."""
     packaged = (templates_dir() / "print" / "digest.html.j2").read_text(encoding="utf-8")
-    assert "{% if not front_only %}" in packaged
+    assert '<nav class="toc">' in packaged
     custom = tmp_path / "templates" / "print"
     custom.mkdir(parents=True)
-    (custom / "digest.html.j2").write_text(packaged.replace("{% if not front_only %}", "{% if true %}"))
-    document = print_html(small_digest(), {}, templates=tmp_path / "templates")
-    with pytest.raises(UsageError, match="must show only them when front_only is set"):
+    (custom / "digest.html.j2").write_text(packaged.replace('<nav class="toc">', '<nav class="toc">' + added))
+    return tmp_path / "templates"
+
+
+def test_contents_a_page_longer_once_numbered_are_laid_out_again_with_their_numbers(tmp_path: Path) -> None:
+    templates = custom_front(
+        tmp_path, '{% if numbers.pages %}<p style="break-after: page">Numbered</p>{% endif %}'
+    )
+    pdf = tmp_path / "longer.pdf"
+    pdf.write_bytes(write_pdf(print_html(small_digest(), {}, templates=templates)))
+    pages = page_texts(pdf)
+    assert pages[1].startswith("Numbered")
+    marks = outline(pypdf.PdfReader(pdf))
+    assert toc_numbers(pdf, pages) == [page for _, _, page in marks]
+
+
+def test_a_custom_template_whose_contents_never_settle_is_told_what_to_change(tmp_path: Path) -> None:
+    pages_before_the_first_thread = (
+        "{% for _ in range(numbers.pages.values()|min if numbers.pages else 0) %}"
+        '<p style="break-after: page">More</p>{% endfor %}'
+    )
+    document = print_html(small_digest(), {}, templates=custom_front(tmp_path, pages_before_the_first_thread))
+    with pytest.raises(UsageError, match="must give each number the same room"):
         write_pdf(document)

@@ -21,6 +21,7 @@ from typing import Any
 import pydyf
 from weasyprint import CSS, HTML
 from weasyprint import html as weasyprint_html
+from weasyprint.css.counters import CounterStyle
 
 _CACHE = "_confthread_page_references"
 # The stock rules that apply to every element, and where a digest needs them.
@@ -59,7 +60,8 @@ def _scoped_stylesheet() -> CSS | None:
         return None
     for rule, scoped in _SCOPED.items():
         text = text.replace(rule, scoped)
-    return CSS(string=text, counter_style=weasyprint_html.UA_COUNTER_STYLE)
+    # The stock sheet's counter styles are already known (`_ua_counter_style`): read them apart.
+    return CSS(string=text, counter_style=CounterStyle())
 
 
 class PrintHTML(HTML):  # type: ignore[misc]  # WeasyPrint has no type hints
