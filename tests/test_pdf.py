@@ -19,8 +19,10 @@ import pypdf
 import pytest
 from PIL import Image
 
+from confthread.api import load_digest
 from confthread.cli import main
-from confthread.demo import run_demo
+from confthread.config import build_config
+from confthread.demo import example_event_dir, run_demo
 from confthread.errors import UsageError
 from confthread.imaging import Picture
 from confthread.models import Author, Digest, Link, Media, Post, Thread, ThreadEntry
@@ -442,6 +444,118 @@ def test_even_a_hostile_template_reaches_neither_the_disk_nor_the_network(
 def test_a_variant_that_does_not_exist_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown PDF variant 'pdf/z'"):
         render_pdf(small_digest(), variant="pdf/z")
+
+
+# --- the book in parts ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def programme_digest(demo: Path) -> Digest:
+    """The demo event's digest with its programme: days, sessions and resources per session."""
+    config = build_config(
+        {"archive": demo / "ukmedlibs.db"}, env={}, event_file=example_event_dir() / "event.toml"
+    )
+    return load_digest(
+        demo / "ukmedlibs.db",
+        title=config.title,
+        schedule=config.schedule,
+        exclude=config.exclude,
+        timezone=config.timezone,
+    )
+
+
+@pytest.fixture(scope="module")
+def in_parts(programme_digest: Digest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The demo's book cut into parts of a few posts, so that they open inside days and sessions."""
+    document = print_html(programme_digest, {}, part_posts=4)
+    assert threading.active_count() == 1  # so the parts are laid out by forked processes
+    pdf = tmp_path_factory.mktemp("parts") / "parts.pdf"
+    pdf.write_bytes(write_pdf(document, json_text=json.dumps({"parts": len(document.parts)}), created=START))
+    return pdf, len(document.parts)
+
+
+def test_a_book_in_parts_has_the_contents_and_bookmarks_of_the_whole(
+    in_parts: tuple[Path, int], programme_digest: Digest, tmp_path: Path
+) -> None:
+    pdf, parts = in_parts
+    assert parts >= 4
+    whole = tmp_path / "whole.pdf"
+    whole.write_bytes(write_pdf(print_html(programme_digest, {}), json_text="{}"))
+    marks, whole_marks = outline(pypdf.PdfReader(pdf)), outline(pypdf.PdfReader(whole))
+    assert [(depth, title) for depth, title, _ in marks] == [
+        (depth, title) for depth, title, _ in whole_marks
+    ]
+    assert {depth for depth, _, _ in marks} == {0, 1, 2}
+    pages = page_texts(pdf)
+    assert toc_numbers(pdf, pages) == [page for _, _, page in marks]
+    # Each part starts a page, so the book is longer, never shorter.
+    assert len(pages) >= len(page_texts(whole)) + 1
+
+
+def test_every_page_of_a_book_in_parts_is_numbered_and_headed(in_parts: tuple[Path, int]) -> None:
+    pdf, _ = in_parts
+    pages = page_texts(pdf)
+    days = {title for depth, title, _ in outline(pypdf.PdfReader(pdf)) if depth == 0}
+    for number, text in enumerate(pages[1:], start=2):
+        assert text.endswith(f"{number} / {len(pages)}")
+    body = [text for text in pages if not text.startswith("Contents")][1:]
+    # A part that opens inside a day carries its running header.
+    assert all(
+        any(text.startswith(day) for day in days | {"Resources mentioned", "In figures"}) for text in body
+    )
+
+
+def test_the_contents_of_a_book_in_parts_link_to_where_threads_start(in_parts: tuple[Path, int]) -> None:
+    pdf, _ = in_parts
+    reader = pypdf.PdfReader(pdf)
+    destinations = reader.named_destinations
+    marks = outline(reader)
+    contents = [index for index, text in enumerate(page_texts(pdf)) if text.startswith("Contents")]
+    # A contents line that wraps is a link on each of its lines.
+    names = dict.fromkeys(
+        str(link["/Dest"])
+        for index in contents
+        for link in (annotation.get_object() for annotation in reader.pages[index].get("/Annots", []))
+        if "/Dest" in link
+    )
+    targets = [reader.get_destination_page_number(destinations[name]) + 1 for name in names]
+    assert targets == [page for _, _, page in marks]
+
+
+def test_a_book_in_parts_is_one_tagged_pdf_a_with_the_json_inside(in_parts: tuple[Path, int]) -> None:
+    pdf, parts = in_parts
+    reader = pypdf.PdfReader(pdf)
+    assert json.loads(reader.attachments["digest.json"][0]) == {"parts": parts}
+    assert b"pdfaid:part" in reader.xmp_metadata.stream.get_data() if reader.xmp_metadata else False
+    tree = reader.trailer["/Root"]["/StructTreeRoot"]
+    keys = tree["/ParentTree"]["/Nums"][::2]
+    assert len(keys) == len(set(keys)) and tree["/ParentTreeNextKey"] == max(keys) + 1
+    assert {page["/StructParents"] for page in reader.pages} <= set(keys)
+    assert len(tree["/K"]) == 1
+    # Screen readers reach the text of the last part through the one structure tree.
+    structure = subprocess.run(
+        ["pdfinfo", "-struct-text", str(pdf)], check=True, capture_output=True, text=True
+    )
+    last_words = words(page_texts(pdf)[-1]).split(" / ")[0].split()[-6:-1]
+    assert " ".join(last_words) in words(structure.stdout.replace('"', " "))
+
+
+def test_parts_laid_out_one_by_one_make_the_same_book(
+    in_parts: tuple[Path, int], programme_digest: Digest, tmp_path: Path
+) -> None:
+    pdf, _ = in_parts
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()  # with another thread running, the parts are not forked but laid out here
+    try:
+        again = write_pdf(print_html(programme_digest, {}, part_posts=4), json_text="{}")
+    finally:
+        stop.set()
+        other.join()
+    # Not the same bytes: the fonts WeasyPrint subsets carry the time they were made.
+    (tmp_path / "again.pdf").write_bytes(again)
+    assert page_texts(tmp_path / "again.pdf") == page_texts(pdf)
+    assert outline(pypdf.PdfReader(tmp_path / "again.pdf")) == outline(pypdf.PdfReader(pdf))
 
 
 # --- contents page numbers -----------------------------------------------------------------------

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -286,7 +287,7 @@ def write_pdf(
 ) -> bytes:
     """Lay out the print HTML; `json_text` is attached as `digest.json` (the data the PDF shows).
 
-    The body's parts are laid out at once, one process per core, while the front is laid out with
+    The body's parts are laid out at once, one process per core (see below), while the front is laid out with
     blank page numbers to learn its length; then the front is laid out with the numbers the
     threads landed on, the page numbers are made, and the pieces are joined. A tagged PDF (structure
     for screen readers) is asked for with every variant: WeasyPrint writes the tags alongside PDF/A,
@@ -303,18 +304,28 @@ def write_pdf(
         ),
     ]
     with ExitStack() as stack:
-        run: Callable[[Callable[[_Piece], LaidOut], Iterable[_Piece]], Iterator[LaidOut]] = map
-        if len(document.parts) > 1 and _workers(len(pieces)) > 1:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
+        pool = None
+        # Forked workers start at once and need no `__main__` guard in a caller's script; forking is only
+        # safe while no other thread holds a lock, so a caller running threads gets the parts one by one.
+        if len(document.parts) > 1 and _workers(len(pieces)) > 1 and threading.active_count() == 1:
+            context = multiprocessing.get_context("fork")
             pool = stack.enter_context(ProcessPoolExecutor(_workers(len(pieces)), mp_context=context))
-            run = pool.map
-        blank, *parts = run(_lay_out, pieces)
+        blank, *parts = pool.map(_lay_out, pieces) if pool else map(_lay_out, pieces)
         for laid_out in (blank, *parts):
             fetcher.asked.extend(laid_out.asked)
+        body = sum(part.pages for part in parts)
+        # The page numbers are made beside the front, for the length it had blank.
+        numbered = pool.submit(_lay_out, _numbers(document, blank.pages + body)) if pool else None
         front = _front(document, blank.pages, parts, _Piece("", {}, options, True, json_text, created))
-        numbers = _lay_out(_Piece(document.numbered(front.pages + sum(p.pages for p in parts)), {}, {}))
+        if numbered is not None and front.pages == blank.pages:
+            numbers = numbered.result()
+        else:
+            numbers = _lay_out(_numbers(document, front.pages + body))
     return join(front, parts, numbers.pdf)
+
+
+def _numbers(document: PrintDocument, pages: int) -> _Piece:
+    return _Piece(document.numbered(pages), {}, {})
 
 
 def _front(document: PrintDocument, pages: int, parts: Sequence[LaidOut], piece: _Piece) -> LaidOut:

@@ -120,8 +120,9 @@ def _number(book: pikepdf.Pdf, numbers: pikepdf.Pdf) -> None:
     """Each page of `numbers` drawn over the book's page, marked as an artifact for screen readers."""
     if len(numbers.pages) != len(book.pages):
         raise ValueError(f"{len(numbers.pages)} numbered pages for a book of {len(book.pages)}")
-    for page, numbered in zip(book.pages, numbers.pages, strict=True):
-        name = page.add_resource(numbered.as_form_xobject(), Name.XObject, prefix="PageNumber")
+    for index, (page, numbered) in enumerate(zip(book.pages, numbers.pages, strict=True), start=1):
+        # Named, not pikepdf's random names: the same pieces make the same bytes.
+        name = page.add_resource(numbered.as_form_xobject(), Name.XObject, Name(f"/PageNumber{index}"))
         page.contents_add(b"q\n", prepend=True)
         page.contents_add(b"\nQ\n/Artifact BMC q " + name.unparse() + b" Do Q EMC\n")
 
@@ -141,9 +142,8 @@ def join(front: LaidOut, parts: Sequence[LaidOut], numbers: bytes) -> bytes:
                 Bookmark(start + mark.page, mark.level, mark.label, mark.left, mark.top, mark.closed)
                 for mark in part.bookmarks
             ]
-        names = Array()
-        for name in sorted(dests):
-            names.extend([String(name), dests[name]])
+        # Built at once: extending a pikepdf array item by item costs its length each time.
+        names = Array([item for name in sorted(dests) for item in (String(name), dests[name])])
         if Name.Names not in book.Root:
             book.Root.Names = Dictionary()
         book.Root.Names.Dests = Dictionary(Names=names)
