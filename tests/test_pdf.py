@@ -36,6 +36,7 @@ from confthread.render.pdf import (
     wanted_pictures,
     write_pdf,
 )
+from confthread.render.pdf_parts import FLAT_DAY, cut
 from confthread.render.pdf_speedups import PrintHTML, fewer_collections, keep_page_references
 from confthread.resources import templates_dir
 
@@ -462,6 +463,52 @@ def programme_digest(demo: Path) -> Digest:
         exclude=config.exclude,
         timezone=config.timezone,
     )
+
+
+def test_parts_are_cut_between_threads_once_they_hold_enough_posts(programme_digest: Digest) -> None:
+    book = print_html(programme_digest, {}).view
+    view = book.view
+    parts = cut(book, limit=4)
+    order = [thread.thread.id for thread in view.threads]
+    assert [t for part in parts for t in order if t in part.threads] == order
+    sizes = {thread.thread.id: len(thread.entries) for thread in view.threads}
+    for part in parts[:-1]:
+        held = [sizes[t] for t in order if t in part.threads]
+        assert sum(held) >= 4 > sum(held[:-1])
+    assert [part.first for part in parts] == [True] + [False] * (len(parts) - 1)
+    assert [part.last for part in parts] == [False] * (len(parts) - 1) + [True]
+    assert parts[0].carry is None and all(part.carry for part in parts[1:])
+    for day in view.days:
+        holding = [
+            part
+            for part in parts
+            if any(t.thread.id in part.threads for s in day.sessions for t in s.threads)
+        ]
+        assert [part for part in parts if day.anchor in part.headings] == holding[:1]
+        assert all(day.anchor in part.sections for part in holding)
+        for session in day.sessions:
+            anchor = book.anchors[session.session.id]
+            first, last = session.threads[0].thread.id, session.threads[-1].thread.id
+            assert [part for part in parts if anchor in part.headings] == [
+                p for p in parts if first in p.threads
+            ]
+            assert [part for part in parts if anchor in part.endings] == [
+                p for p in parts if last in p.threads
+            ]
+            for part in parts[1:]:
+                if anchor in part.sections and anchor not in part.headings:
+                    assert part.carry == (day.label, session.session.title)
+
+
+def test_a_digest_without_a_programme_is_cut_under_one_running_header() -> None:
+    digest = small_digest()
+    parts = cut(print_html(digest, {}).view, limit=1)
+    assert len(parts) == len(digest.threads)
+    assert all(part.carry == (FLAT_DAY, "") for part in parts[1:])
+    assert not any(part.headings or part.sections or part.endings for part in parts)
+    assert cut(print_html(digest, {}).view) == [
+        dataclasses.replace(parts[0], threads=frozenset(t.id for t in digest.threads), last=True)
+    ]
 
 
 @pytest.fixture(scope="module")
