@@ -8,13 +8,12 @@ the disk or the network. The JSON digest travels inside the PDF as its source da
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import multiprocessing
 import os
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -29,7 +28,7 @@ from confthread.imaging import Picture
 from confthread.models import Digest
 from confthread.render.html import make_environment, render_template
 from confthread.render.json import iso_utc, render_json
-from confthread.render.pdf_join import Bookmark, LaidOut, join
+from confthread.render.pdf_join import Bookmark, Joiner, LaidOut
 from confthread.render.pdf_options import DEFAULT_VARIANT, PAGE_SIZES, PAPERS, PDF_VARIANTS, Paper
 from confthread.render.pdf_parts import FLAT_DAY, PART_POSTS, Part, cut
 from confthread.render.pdf_speedups import PrintHTML, fewer_collections, keep_page_references
@@ -287,71 +286,79 @@ def write_pdf(
 ) -> bytes:
     """Lay out the print HTML; `json_text` is attached as `digest.json` (the data the PDF shows).
 
-    The body's parts are laid out at once, one process per core (see below), while the front is laid out with
-    blank page numbers to learn its length; then the front is laid out with the numbers the
-    threads landed on, the page numbers are made, and the pieces are joined. A tagged PDF (structure
-    for screen readers) is asked for with every variant: WeasyPrint writes the tags alongside PDF/A,
-    and PDF/UA requires them.
+    The body's parts (pdf_parts.py) are laid out at once, one process per core, beside the front with
+    blank page numbers to learn its length. Then the front is laid out with the pages the threads
+    landed on, and the page numbers made, while the body is joined (pdf_join.py); the front goes
+    before it last. A tagged PDF (structure for screen readers) is asked for with every variant:
+    WeasyPrint writes the tags alongside PDF/A, and PDF/UA requires them.
     """
     options = {"pdf_variant": _variant(variant), "pdf_tags": True}
     fetcher = fetcher if fetcher is not None else PictureFetcher(document.pictures)
     served = fetcher.pictures
-    pieces = [
-        _Piece(document.front(document.numbers), {}, options, write=False),
-        *(
-            _Piece(html, {address: served[address] for address in wanted if address in served}, options)
-            for html, wanted in document.parts
-        ),
-    ]
+    pieces = [_Piece(document.front(document.numbers), {}, options, write=False)]
+    for index, (html, wanted) in enumerate(document.parts):
+        pictures = {address: served[address] for address in wanted if address in served}
+        # The first part is the joined book's base: the JSON travels in it.
+        attached = (json_text, created) if index == 0 else (None, None)
+        pieces.append(_Piece(html, pictures, options, True, *attached))
     with ExitStack() as stack:
         pool = None
         # Forked workers start at once and need no `__main__` guard in a caller's script; forking is only
         # safe while no other thread holds a lock, so a caller running threads gets the parts one by one.
         if len(document.parts) > 1 and _workers(len(pieces)) > 1 and threading.active_count() == 1:
             context = multiprocessing.get_context("fork")
-            pool = stack.enter_context(ProcessPoolExecutor(_workers(len(pieces)), mp_context=context))
-        blank, *parts = pool.map(_lay_out, pieces) if pool else map(_lay_out, pieces)
-        for laid_out in (blank, *parts):
-            fetcher.asked.extend(laid_out.asked)
+            # A fresh process for each piece: a worker's memory is given back once its piece is written.
+            pool = stack.enter_context(context.Pool(_workers(len(pieces)), maxtasksperchild=1))
+
+        def later(piece: _Piece) -> Callable[[], LaidOut]:
+            """The piece laid out by a worker while this process goes on, or here when asked for."""
+            return pool.apply_async(_lay_out, (piece,)).get if pool else functools.partial(_lay_out, piece)
+
+        blank, *parts = pool.map(_lay_out, pieces, chunksize=1) if pool else map(_lay_out, pieces)
+        for piece in (blank, *parts):
+            fetcher.asked.extend(piece.asked)
         body = sum(part.pages for part in parts)
-        # The page numbers are made beside the front, for the length it had blank.
-        numbered = pool.submit(_lay_out, _numbers(document, blank.pages + body)) if pool else None
-        front = _front(document, blank.pages, parts, _Piece("", {}, options, True, json_text, created))
-        if numbered is not None and front.pages == blank.pages:
-            numbers = numbered.result()
-        else:
-            numbers = _lay_out(_numbers(document, front.pages + body))
-    return join(front, parts, numbers.pdf)
+        numbers = _contents_numbers(document, blank.pages, parts)
+        front, numbered = (
+            later(_Piece(document.front(numbers), {}, options)),
+            later(_numbers(document, blank.pages + body)),
+        )
+        # The body is joined while the front is laid out with the pages the threads landed on.
+        book = Joiner(stack, parts[0])
+        for part in parts[1:]:
+            book.add(part)
+        laid_out, pages, tries = front(), blank.pages, 1
+        while laid_out.pages != pages:
+            # Blank and real numbers take the same room (see `PageNumbers`); a custom template may not.
+            if tries == LAYOUT_TRIES:
+                raise UsageError(
+                    "the print template's cover and contents change length with their page numbers; a custom "
+                    "print/digest.html.j2 must give each number the same room, as the packaged one does"
+                )
+            pages, tries = laid_out.pages, tries + 1
+            numbered = later(_numbers(document, pages + body))
+            laid_out = _lay_out(
+                _Piece(document.front(_contents_numbers(document, pages, parts)), {}, options)
+            )
+        fetcher.asked.extend(laid_out.asked)
+        book.add(laid_out, before=True)
+        return book.save(numbered().pdf)
 
 
 def _numbers(document: PrintDocument, pages: int) -> _Piece:
     return _Piece(document.numbered(pages), {}, {})
 
 
-def _front(document: PrintDocument, pages: int, parts: Sequence[LaidOut], piece: _Piece) -> LaidOut:
-    """The cover and contents with the page each entry starts on, `pages` long as laid out blank.
-
-    Blank and real numbers take the same room (see `PageNumbers`); should the front still come out a
-    different length, it is laid out again with the numbers that length gives, wider if need be.
-    """
-    numbers = document.numbers
-    for _ in range(LAYOUT_TRIES):
-        found: dict[str, int] = {}
-        start = pages
-        for part in parts:
-            for anchor, page in part.anchors.items():
-                if anchor in document.view.contents:
-                    found.setdefault(anchor, start + page + 1)
-            start += part.pages
-        numbers = PageNumbers(max(numbers.width, len(str(start))), found)
-        front = _lay_out(dataclasses.replace(piece, html=document.front(numbers)))
-        if front.pages == pages:
-            return front
-        pages = front.pages
-    raise UsageError(
-        "the print template's cover and contents change length with their page numbers; a custom "
-        "print/digest.html.j2 must give each number the same room, as the packaged one does"
-    )
+def _contents_numbers(document: PrintDocument, front: int, parts: Sequence[LaidOut]) -> PageNumbers:
+    """The page each contents entry starts on, after a front `front` pages long, as wide as the last."""
+    found: dict[str, int] = {}
+    start = front
+    for part in parts:
+        for anchor, page in part.anchors.items():
+            if anchor in document.view.contents:
+                found.setdefault(anchor, start + page + 1)
+        start += part.pages
+    return PageNumbers(max(document.numbers.width, len(str(start))), found)
 
 
 def render_pdf(

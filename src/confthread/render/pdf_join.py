@@ -1,16 +1,17 @@
 """The pieces of a printed digest, each laid out and written by WeasyPrint on its own, joined into one PDF.
 
-The front (cover and contents) is the base: its PDF/A metadata, the attached JSON, its language and
-output intent stay as WeasyPrint wrote them. Each part's pages follow, with their tags hung under the
-front's one Document element and their marked-content keys moved past the ones before; their named
-destinations are kept where the anchor really is (a piece names the anchors it links to but does not
-hold, so WeasyPrint keeps those links). Bookmarks are made again from every piece's, so a day
-started in one part holds the threads of the next. Page numbers come last, drawn over each page as
-an artifact from a document of numbered empty pages. Uses pikepdf (qpdf) and no layout.
+The first part of the body is the base (see `Joiner`). The other pieces' pages go after it, the front's
+before it, with their tags hung under the base's one Document element and their marked-content keys
+moved past the ones before; their named destinations are kept where the anchor really is (a piece
+names the anchors it links to but does not hold, so WeasyPrint keeps those links). Bookmarks are made
+again from every piece's, so a day started in one part holds the threads of the next. Page numbers
+come last, drawn over each page as an artifact from a document of numbered empty pages. Uses pikepdf
+(qpdf) and no layout.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
@@ -75,13 +76,14 @@ def _next_key(tree: pikepdf.Object) -> int:
     return max((int(key) for key, _ in _pairs(tree.ParentTree.Nums)), default=-1) + 1
 
 
-def _append(book: pikepdf.Pdf, source: pikepdf.Pdf, anchors: dict[str, int], dests: dict[str, Any]) -> None:
-    """The source's pages after the book's, their tags under the book's Document element."""
+def _add(book: pikepdf.Pdf, source: pikepdf.Pdf, at: int) -> None:
+    """The source's pages put in the book at page `at`, their tags under the book's Document element in
+    the same place, their marked-content keys after the book's."""
     tree, document = book.Root.StructTreeRoot, book.Root.StructTreeRoot.K[0]
     offset = _next_key(tree)
-    start = len(book.pages)
-    book.pages.extend(source.pages)
-    for page in book.pages[start:]:
+    for index, page in enumerate(source.pages):
+        book.pages.insert(at + index, page)
+    for page in book.pages[at : at + len(source.pages)]:
         page.obj.StructParents = int(page.obj.StructParents) + offset
         for annotation in page.obj.get(Name.Annots, Array()):
             if Name.StructParent in annotation:
@@ -93,13 +95,13 @@ def _append(book: pikepdf.Pdf, source: pikepdf.Pdf, anchors: dict[str, int], des
         copied = _copy(book, value)
         tree.ParentTree.Nums.append(int(key) + offset)
         tree.ParentTree.Nums.append(document if _same(copied, copied_document) else copied)
+    kids = []
     for kid in source_document.K:
         copied = book.copy_foreign(kid)
         copied.P = document
-        document.K.append(copied)
-    for name, dest in _dests(source):
-        if str(name) in anchors:
-            dests.setdefault(str(name), _copy(book, dest))
+        kids.append(copied)
+    # Built at once: extending a pikepdf array item by item costs its length each time.
+    document.K = Array([*kids, *document.K] if at == 0 else [*document.K, *kids])
 
 
 def _outline(book: pikepdf.Pdf, bookmarks: Sequence[Bookmark]) -> None:
@@ -127,29 +129,46 @@ def _number(book: pikepdf.Pdf, numbers: pikepdf.Pdf) -> None:
         page.contents_add(b"\nQ\n/Artifact BMC q " + name.unparse() + b" Do Q EMC\n")
 
 
-def join(front: LaidOut, parts: Sequence[LaidOut], numbers: bytes) -> bytes:
-    """The front, then the parts in order, numbered; deterministic bytes for the same pieces."""
-    with ExitStack() as stack:
-        book = stack.enter_context(pikepdf.open(io.BytesIO(front.pdf)))
-        dests = {str(name): dest for name, dest in _dests(book) if str(name) in front.anchors}
-        bookmarks = list(front.bookmarks)
-        for part in parts:
-            # qpdf copies a stream's data only when the book is saved: its source stays open until then.
-            source = stack.enter_context(pikepdf.open(io.BytesIO(part.pdf)))
-            start = len(book.pages)
-            _append(book, source, part.anchors, dests)
-            bookmarks += [
-                Bookmark(start + mark.page, mark.level, mark.label, mark.left, mark.top, mark.closed)
-                for mark in part.bookmarks
-            ]
-        # Built at once: extending a pikepdf array item by item costs its length each time.
-        names = Array([item for name in sorted(dests) for item in (String(name), dests[name])])
+class Joiner:
+    """A book joined from pieces: the first is the base, whose PDF/A metadata, attached JSON, language
+    and output intent stay as WeasyPrint wrote them; every piece holds the same, or less.
+
+    Pieces are put after the book or before it (`add`), so that the body can be joined while the
+    front, which needs the body's page numbers, is still being laid out. qpdf copies a stream's data
+    only when the book is saved, so each piece stays open until then (`stack`).
+    """
+
+    def __init__(self, stack: ExitStack, first: LaidOut) -> None:
+        self._stack = stack
+        self.book = stack.enter_context(pikepdf.open(io.BytesIO(first.pdf)))
+        self._dests = {str(name): dest for name, dest in _dests(self.book) if str(name) in first.anchors}
+        self._bookmarks = list(first.bookmarks)
+
+    def add(self, piece: LaidOut, *, before: bool = False) -> None:
+        source = self._stack.enter_context(pikepdf.open(io.BytesIO(piece.pdf)))
+        at = 0 if before else len(self.book.pages)
+        _add(self.book, source, at)
+        for name, dest in _dests(source):
+            if str(name) in piece.anchors:
+                self._dests.setdefault(str(name), _copy(self.book, dest))
+        moved = [
+            dataclasses.replace(mark, page=mark.page + len(source.pages)) if before else mark
+            for mark in self._bookmarks
+        ]
+        added = [dataclasses.replace(mark, page=at + mark.page) for mark in piece.bookmarks]
+        self._bookmarks = [*added, *moved] if before else [*moved, *added]
+
+    def save(self, numbers: bytes) -> bytes:
+        """The book with its destinations, bookmarks and these page numbers; the same pieces make the
+        same bytes."""
+        book = self.book
+        names = Array([item for name in sorted(self._dests) for item in (String(name), self._dests[name])])
         if Name.Names not in book.Root:
             book.Root.Names = Dictionary()
         book.Root.Names.Dests = Dictionary(Names=names)
         book.Root.StructTreeRoot.ParentTreeNextKey = _next_key(book.Root.StructTreeRoot)
-        _outline(book, bookmarks)
-        _number(book, stack.enter_context(pikepdf.open(io.BytesIO(numbers))))
+        _outline(book, self._bookmarks)
+        _number(book, self._stack.enter_context(pikepdf.open(io.BytesIO(numbers))))
         out = io.BytesIO()
         book.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True)
         return out.getvalue()
