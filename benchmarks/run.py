@@ -174,7 +174,7 @@ def _pdf(size: int, spec: dict[str, object], workdir: Path) -> list[Row]:
         page.as_uri(),
     ]
     anchor = run_command(argv, timeout=PDF_TIMEOUT, quiet=True)
-    notes = "whole browser process: start, load and print; peak of its largest process"
+    notes = "whole browser: start, load and print; peak of all its processes"
     if not skipped and made.error is None and anchor.error is None:
         notes += f"; ours / Chromium = {made.seconds / anchor.seconds:.2f}"
     return [ours, _row(anchor_row, size, anchor, anchor.error or notes)]
@@ -200,8 +200,9 @@ def _settings(args: argparse.Namespace) -> list[str]:
         f"{limit.period} s per instance; Bluesky {bluesky.limit} per {bluesky.period} s; unavoidable time "
         f"assumes {args.concurrency} requests in flight per source; collect only up to "
         f"{args.collect_up_to:,} posts",
-        "wall time: the stage's own work, timed inside its process; peak memory: that process's ru_maxrss "
-        "(interpreter and imports included; see the baseline row)",
+        "wall time: the stage's own work, timed inside its process; peak memory: the larger of that "
+        "process's ru_maxrss and the PSS of it and all its processes, sampled every 0.2 s (interpreter and "
+        "imports included; see the baseline row)",
     ]
 
 

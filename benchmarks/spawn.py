@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class Measured:
     """`seconds` is what the child timed itself (its stage's work), else the process's wall time;
-    `peak_mib` is the child's peak resident memory (for a browser, its largest process)."""
+    `peak_mib` is the child's peak memory, with every process it started (see launcher.py)."""
 
     seconds: float
     peak_mib: float

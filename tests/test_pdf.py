@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import http.server
 import io
 import json
@@ -18,12 +19,15 @@ import pypdf
 import pytest
 from PIL import Image
 
+from confthread.api import load_digest
 from confthread.cli import main
-from confthread.demo import run_demo
+from confthread.config import build_config
+from confthread.demo import example_event_dir, run_demo
 from confthread.errors import UsageError
 from confthread.imaging import Picture
 from confthread.models import Author, Digest, Link, Media, Post, Thread, ThreadEntry
 from confthread.render.pdf import (
+    BASE_URL,
     FIGURE_SPACE,
     PageNumbers,
     PictureFetcher,
@@ -32,7 +36,8 @@ from confthread.render.pdf import (
     wanted_pictures,
     write_pdf,
 )
-from confthread.render.pdf_speedups import keep_page_references
+from confthread.render.pdf_parts import FLAT_DAY, cut
+from confthread.render.pdf_speedups import PrintHTML, fewer_collections, keep_page_references
 from confthread.resources import templates_dir
 
 START = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
@@ -442,16 +447,173 @@ def test_a_variant_that_does_not_exist_is_a_usage_error() -> None:
         render_pdf(small_digest(), variant="pdf/z")
 
 
+# --- the book in parts ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def programme_digest(demo: Path) -> Digest:
+    """The demo event's digest with its programme: days, sessions and resources per session."""
+    config = build_config(
+        {"archive": demo / "ukmedlibs.db"}, env={}, event_file=example_event_dir() / "event.toml"
+    )
+    return load_digest(
+        demo / "ukmedlibs.db",
+        title=config.title,
+        schedule=config.schedule,
+        exclude=config.exclude,
+        timezone=config.timezone,
+    )
+
+
+def test_parts_are_cut_between_threads_once_they_hold_enough_posts(programme_digest: Digest) -> None:
+    book = print_html(programme_digest, {}).view
+    view = book.view
+    parts = cut(book, limit=4)
+    order = [thread.thread.id for thread in view.threads]
+    assert [t for part in parts for t in order if t in part.threads] == order
+    sizes = {thread.thread.id: len(thread.entries) for thread in view.threads}
+    for part in parts[:-1]:
+        held = [sizes[t] for t in order if t in part.threads]
+        assert sum(held) >= 4 > sum(held[:-1])
+    assert [part.first for part in parts] == [True] + [False] * (len(parts) - 1)
+    assert [part.last for part in parts] == [False] * (len(parts) - 1) + [True]
+    assert parts[0].carry is None and all(part.carry for part in parts[1:])
+    for day in view.days:
+        holding = [
+            part
+            for part in parts
+            if any(t.thread.id in part.threads for s in day.sessions for t in s.threads)
+        ]
+        assert [part for part in parts if day.anchor in part.headings] == holding[:1]
+        assert all(day.anchor in part.sections for part in holding)
+        for session in day.sessions:
+            anchor = book.anchors[session.session.id]
+            first, last = session.threads[0].thread.id, session.threads[-1].thread.id
+            assert [part for part in parts if anchor in part.headings] == [
+                p for p in parts if first in p.threads
+            ]
+            assert [part for part in parts if anchor in part.endings] == [
+                p for p in parts if last in p.threads
+            ]
+            for part in parts[1:]:
+                if anchor in part.sections and anchor not in part.headings:
+                    assert part.carry == (day.label, session.session.title)
+
+
+def test_a_digest_without_a_programme_is_cut_under_one_running_header() -> None:
+    digest = small_digest()
+    parts = cut(print_html(digest, {}).view, limit=1)
+    assert len(parts) == len(digest.threads)
+    assert all(part.carry == (FLAT_DAY, "") for part in parts[1:])
+    assert not any(part.headings or part.sections or part.endings for part in parts)
+    assert cut(print_html(digest, {}).view) == [
+        dataclasses.replace(parts[0], threads=frozenset(t.id for t in digest.threads), last=True)
+    ]
+
+
+@pytest.fixture(scope="module")
+def in_parts(programme_digest: Digest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The demo's book cut into parts of a few posts, so that they open inside days and sessions."""
+    document = print_html(programme_digest, {}, part_posts=4)
+    assert threading.active_count() == 1  # so the parts are laid out by forked processes
+    pdf = tmp_path_factory.mktemp("parts") / "parts.pdf"
+    pdf.write_bytes(write_pdf(document, json_text=json.dumps({"parts": len(document.parts)}), created=START))
+    return pdf, len(document.parts)
+
+
+def test_a_book_in_parts_has_the_contents_and_bookmarks_of_the_whole(
+    in_parts: tuple[Path, int], programme_digest: Digest, tmp_path: Path
+) -> None:
+    pdf, parts = in_parts
+    assert parts >= 4
+    whole = tmp_path / "whole.pdf"
+    whole.write_bytes(write_pdf(print_html(programme_digest, {}), json_text="{}"))
+    marks, whole_marks = outline(pypdf.PdfReader(pdf)), outline(pypdf.PdfReader(whole))
+    assert [(depth, title) for depth, title, _ in marks] == [
+        (depth, title) for depth, title, _ in whole_marks
+    ]
+    assert {depth for depth, _, _ in marks} == {0, 1, 2}
+    pages = page_texts(pdf)
+    assert toc_numbers(pdf, pages) == [page for _, _, page in marks]
+    # Each part starts a page, so the book is longer, never shorter.
+    assert len(pages) >= len(page_texts(whole)) + 1
+
+
+def test_every_page_of_a_book_in_parts_is_numbered_and_headed(in_parts: tuple[Path, int]) -> None:
+    pdf, _ = in_parts
+    pages = page_texts(pdf)
+    days = {title for depth, title, _ in outline(pypdf.PdfReader(pdf)) if depth == 0}
+    for number, text in enumerate(pages[1:], start=2):
+        assert text.endswith(f"{number} / {len(pages)}")
+    body = [text for text in pages if not text.startswith("Contents")][1:]
+    # A part that opens inside a day carries its running header.
+    assert all(
+        any(text.startswith(day) for day in days | {"Resources mentioned", "In figures"}) for text in body
+    )
+
+
+def test_the_contents_of_a_book_in_parts_link_to_where_threads_start(in_parts: tuple[Path, int]) -> None:
+    pdf, _ = in_parts
+    reader = pypdf.PdfReader(pdf)
+    destinations = reader.named_destinations
+    marks = outline(reader)
+    contents = [index for index, text in enumerate(page_texts(pdf)) if text.startswith("Contents")]
+    # A contents line that wraps is a link on each of its lines.
+    names = dict.fromkeys(
+        str(link["/Dest"])
+        for index in contents
+        for link in (annotation.get_object() for annotation in reader.pages[index].get("/Annots", []))
+        if "/Dest" in link
+    )
+    targets = [reader.get_destination_page_number(destinations[name]) + 1 for name in names]
+    assert targets == [page for _, _, page in marks]
+
+
+def test_a_book_in_parts_is_one_tagged_pdf_a_with_the_json_inside(in_parts: tuple[Path, int]) -> None:
+    pdf, parts = in_parts
+    reader = pypdf.PdfReader(pdf)
+    assert json.loads(reader.attachments["digest.json"][0]) == {"parts": parts}
+    assert b"pdfaid:part" in reader.xmp_metadata.stream.get_data() if reader.xmp_metadata else False
+    tree = reader.trailer["/Root"]["/StructTreeRoot"]
+    keys = tree["/ParentTree"]["/Nums"][::2]
+    assert len(keys) == len(set(keys)) and tree["/ParentTreeNextKey"] == max(keys) + 1
+    assert {page["/StructParents"] for page in reader.pages} <= set(keys)
+    assert len(tree["/K"]) == 1
+    # Screen readers reach the text of the last part through the one structure tree.
+    structure = subprocess.run(
+        ["pdfinfo", "-struct-text", str(pdf)], check=True, capture_output=True, text=True
+    )
+    last_words = words(page_texts(pdf)[-1]).split(" / ")[0].split()[-6:-1]
+    assert " ".join(last_words) in words(structure.stdout.replace('"', " "))
+
+
+def test_parts_laid_out_one_by_one_make_the_same_book(
+    in_parts: tuple[Path, int], programme_digest: Digest, tmp_path: Path
+) -> None:
+    pdf, _ = in_parts
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()  # with another thread running, the parts are not forked but laid out here
+    try:
+        again = write_pdf(print_html(programme_digest, {}, part_posts=4), json_text="{}")
+    finally:
+        stop.set()
+        other.join()
+    # Not the same bytes: the fonts WeasyPrint subsets carry the time they were made.
+    (tmp_path / "again.pdf").write_bytes(again)
+    assert page_texts(tmp_path / "again.pdf") == page_texts(pdf)
+    assert outline(pypdf.PdfReader(tmp_path / "again.pdf")) == outline(pypdf.PdfReader(pdf))
+
+
 # --- contents page numbers -----------------------------------------------------------------------
 
 
 def test_contents_numbers_are_padded_to_one_width_before_and_after_layout() -> None:
     blank = PageNumbers(width=3)
-    found = PageNumbers(width=3, pages={"t-a": 7, "t-b": 112}, total=140)
+    found = PageNumbers(width=3, pages={"t-a": 7, "t-b": 112})
     assert blank.label("t-a") == FIGURE_SPACE * 3
     assert found.label("t-a") == FIGURE_SPACE * 2 + "7"
     assert found.label("t-b") == "112"
-    assert found.fit() and not PageNumbers(width=2, pages={"t-b": 112}).fit()
 
 
 def test_contents_too_narrow_for_their_numbers_are_laid_out_again_and_still_right(tmp_path: Path) -> None:
@@ -465,9 +627,8 @@ def test_contents_too_narrow_for_their_numbers_are_laid_out_again_and_still_righ
         for n in range(12)
     )
     document = print_html(small_digest(more), {})
-    # One figure is too narrow for the page numbers of this digest: the book is laid out again, wider.
-    narrow = PageNumbers(width=1)
-    document = dataclasses.replace(document, numbers=narrow, html=document.render(narrow, False))
+    # One figure is too narrow for the page numbers of this digest: the front is laid out again, wider.
+    document = dataclasses.replace(document, numbers=PageNumbers(width=1))
     pdf = tmp_path / "narrow.pdf"
     pdf.write_bytes(write_pdf(document, json_text="{}"))
     marks = outline(pypdf.PdfReader(pdf))
@@ -489,14 +650,79 @@ def test_page_references_kept_between_calls_are_the_ones_pydyf_gives() -> None:
     assert document.page_references[-1] == f"{document.objects[-1].number} 0 R".encode("ascii")
 
 
-def test_a_custom_template_that_prints_the_whole_book_as_its_front_is_told_what_to_change(
-    tmp_path: Path,
-) -> None:
+def test_the_leaner_stylesheet_lays_out_the_same_book(tmp_path: Path) -> None:
+    import weasyprint  # noqa: PLC0415 (the stock renderer, to compare with)
+
+    document = print_html(small_digest(), {})
+    books = {
+        name: renderer(
+            string=document.parts[0][0], base_url=BASE_URL, url_fetcher=PictureFetcher({})
+        ).render()
+        for name, renderer in (("stock", weasyprint.HTML), ("lean", PrintHTML))
+    }
+    texts = {}
+    for name, book in books.items():
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(book.write_pdf())
+        texts[name] = page_texts(pdf)
+    assert len(texts["lean"]) > 3
+    assert texts["lean"] == texts["stock"]
+    assert [page.anchors.keys() for page in books["lean"].pages] == [
+        page.anchors.keys() for page in books["stock"].pages
+    ]
+
+
+def test_footnotes_and_list_markers_survive_the_leaner_stylesheet(tmp_path: Path) -> None:
+    html = (
+        "<html lang=en><body><p>Called here<span style='float: footnote'>The footnote itself</span></p>"
+        "<ol><li>first</li><li>second</li></ol></body></html>"
+    )
+    pdf = tmp_path / "notes.pdf"
+    pdf.write_bytes(PrintHTML(string=html).write_pdf())
+    text = words(pdftotext(pdf))
+    assert "Called here1" in text
+    assert "1. The footnote itself" in text
+    assert "1. first 2. second" in text
+
+
+def test_collections_are_fewer_while_a_pdf_is_made_and_as_before_after() -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] >= 50_000
+        assert gc.get_threshold()[1:] == before[1:]
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("layout failed")
+    assert gc.get_threshold() == before
+
+
+def custom_front(tmp_path: Path, added: str) -> Path:
+    """The packaged print template with `added` at the head of its contents."""
     packaged = (templates_dir() / "print" / "digest.html.j2").read_text(encoding="utf-8")
-    assert "{% if not front_only %}" in packaged
+    assert '<nav class="toc">' in packaged
     custom = tmp_path / "templates" / "print"
     custom.mkdir(parents=True)
-    (custom / "digest.html.j2").write_text(packaged.replace("{% if not front_only %}", "{% if true %}"))
-    document = print_html(small_digest(), {}, templates=tmp_path / "templates")
-    with pytest.raises(UsageError, match="must show only them when front_only is set"):
+    (custom / "digest.html.j2").write_text(packaged.replace('<nav class="toc">', '<nav class="toc">' + added))
+    return tmp_path / "templates"
+
+
+def test_contents_a_page_longer_once_numbered_are_laid_out_again_with_their_numbers(tmp_path: Path) -> None:
+    templates = custom_front(
+        tmp_path, '{% if numbers.pages %}<p style="break-after: page">Numbered</p>{% endif %}'
+    )
+    pdf = tmp_path / "longer.pdf"
+    pdf.write_bytes(write_pdf(print_html(small_digest(), {}, templates=templates)))
+    pages = page_texts(pdf)
+    assert pages[1].startswith("Numbered")
+    marks = outline(pypdf.PdfReader(pdf))
+    assert toc_numbers(pdf, pages) == [page for _, _, page in marks]
+
+
+def test_a_custom_template_whose_contents_never_settle_is_told_what_to_change(tmp_path: Path) -> None:
+    pages_before_the_first_thread = (
+        "{% for _ in range(numbers.pages.values()|min if numbers.pages else 0) %}"
+        '<p style="break-after: page">More</p>{% endfor %}'
+    )
+    document = print_html(small_digest(), {}, templates=custom_front(tmp_path, pages_before_the_first_thread))
+    with pytest.raises(UsageError, match="must give each number the same room"):
         write_pdf(document)

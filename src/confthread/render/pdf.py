@@ -8,15 +8,19 @@ the disk or the network. The JSON digest travels inside the PDF as its source da
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
+import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from weasyprint import HTML, Attachment
-from weasyprint.document import Document
+from weasyprint import Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from confthread.errors import UsageError
@@ -24,10 +28,13 @@ from confthread.imaging import Picture
 from confthread.models import Digest
 from confthread.render.html import make_environment, render_template
 from confthread.render.json import iso_utc, render_json
+from confthread.render.pdf_join import Bookmark, Joiner, LaidOut
 from confthread.render.pdf_options import DEFAULT_VARIANT, PAGE_SIZES, PAPERS, PDF_VARIANTS, Paper
-from confthread.render.pdf_speedups import keep_page_references
+from confthread.render.pdf_parts import FLAT_DAY, PART_POSTS, Part, cut
+from confthread.render.pdf_speedups import PrintHTML, fewer_collections, keep_page_references
 from confthread.render.pdf_view import (
     AROUND,
+    AROUND_TITLE,
     PICTURE_SCHEME,
     PRINTABLE_TYPES,
     PrintView,
@@ -51,12 +58,15 @@ __all__ = [
 ]
 
 PRINT_TEMPLATE = "print/digest.html.j2"
+NUMBERS_TEMPLATE = "print/page-numbers.html.j2"
 # Relative addresses resolve against this and so reach the fetcher, which refuses them: a base on disk
 # (WeasyPrint's choice when none is given) would let `<img src="x">` read the working directory.
 BASE_URL = f"{PICTURE_SCHEME}:/"
 FIGURE_SPACE = "\u2007"
-# Contents whose numbers did not fit are laid out once more, wider; a third try would not help.
+# A front that came out another length is laid out once more with that length's numbers.
 LAYOUT_TRIES = 2
+# PDF points per CSS pixel: WeasyPrint's own scale.
+PT_PER_PX = 0.75
 
 
 class RefusedURL(ValueError):
@@ -74,6 +84,10 @@ class PictureFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no typ
         self._pictures = dict(pictures)
         self.asked: list[str] = []
 
+    @property
+    def pictures(self) -> Mapping[str, Picture]:
+        return self._pictures
+
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
         self.asked.append(url)
         picture = self._pictures.get(url)
@@ -88,31 +102,31 @@ class PageNumbers:
 
     Print CSS sets them in tabular figures, as wide as a figure space, so a contents line takes the
     same room before its number is known (no `pages`: all spaces) as after, and the contents fill
-    the same pages. `total` replaces `counter(pages)` on pages laid out apart from the rest.
+    the same pages.
     """
 
     width: int
     pages: Mapping[str, int] = field(default_factory=dict)
-    total: int | None = None
 
     def label(self, anchor: str) -> str:
         page = self.pages.get(anchor)
         return ("" if page is None else str(page)).rjust(self.width, FIGURE_SPACE)
 
-    def fit(self) -> bool:
-        return all(len(str(page)) <= self.width for page in self.pages.values())
-
 
 @dataclass(frozen=True)
 class PrintDocument:
-    """The print HTML (contents without page numbers yet) and the pictures it may load, by private address."""
+    """The print HTML of each piece of the book and the pictures they may load, by private address.
 
-    html: str
+    `parts` holds the body's parts (see pdf_parts.py) with the pictures each shows; `front` gives the
+    cover and contents with these page numbers, and `numbered` the page numbers of a book that long.
+    """
+
     pictures: Mapping[str, Picture]
     view: PrintView
     numbers: PageNumbers
-    render: Callable[[PageNumbers, bool], str]
-    """The print HTML again with these page numbers; the cover and the contents alone when told so."""
+    parts: tuple[tuple[str, frozenset[str]], ...]
+    front: Callable[[PageNumbers], str]
+    numbered: Callable[[int], str]
 
 
 def wanted_pictures(digest: Digest) -> list[str]:
@@ -127,10 +141,12 @@ def print_html(
     paper: Paper = "a4",
     templates: Path | None = None,
     zone: tzinfo | None = None,
+    part_posts: int = PART_POSTS,
 ) -> PrintDocument:
     """The digest as print HTML; `pictures` by their archive URL (a missing one shows its alt text).
 
-    Times are in the programme's zone, else `zone`, else UTC (as on the HTML page).
+    Times are in the programme's zone, else `zone`, else UTC (as on the HTML page). `part_posts` is
+    about how many posts each part of the body holds.
     """
     view = build_view(digest, zone=zone)
     kept = {
@@ -142,22 +158,46 @@ def print_html(
     addresses = {url: picture_address(index) for index, url in enumerate(u for u in wanted if u in kept)}
     printed = build_print_view(view, addresses)
     env = make_environment(templates)
+    base = {
+        "book": printed,
+        "page_size": PAGE_SIZES[paper],
+        "iso_utc": iso_utc,
+        "around_anchor": AROUND,
+        "around_title": AROUND_TITLE,
+        "flat_title": FLAT_DAY,
+    }
 
-    def render(numbers: PageNumbers, front_only: bool) -> str:
-        context = {
-            "book": printed,
-            "page_size": PAGE_SIZES[paper],
-            "iso_utc": iso_utc,
-            "numbers": numbers,
-            "front_only": front_only,
-            "around_anchor": AROUND,
-        }
+    def render(numbers: PageNumbers, front: bool, part: Part | None) -> str:
+        context = {**base, "numbers": numbers, "front": front, "part": part}
         return render_template(env, PRINT_TEMPLATE, context, templates, kind="print")
+
+    def numbered(pages: int) -> str:
+        context = {"title": digest.title, "page_size": PAGE_SIZES[paper], "pages": pages}
+        return render_template(env, NUMBERS_TEMPLATE, context, templates, kind="print")
 
     # Pages are fewer than posts plus threads: the numbers' width is a bound a real digest never passes.
     numbers = PageNumbers(width=len(str(view.counts.posts + view.counts.threads + 10)))
+    threads = {thread.thread.id: thread for thread in view.threads}
+    parts = tuple(
+        (
+            render(numbers, False, part),
+            frozenset(
+                media.src
+                for thread in part.threads
+                for entry in threads[thread].entries
+                for media in printed.posts[entry.anchor].media
+                if media.src
+            ),
+        )
+        for part in cut(printed, part_posts)
+    )
     return PrintDocument(
-        render(numbers, False), {addresses[url]: kept[url] for url in addresses}, printed, numbers, render
+        {addresses[url]: kept[url] for url in addresses},
+        printed,
+        numbers,
+        parts,
+        lambda numbers: render(numbers, True, None),
+        numbered,
     )
 
 
@@ -165,6 +205,75 @@ def _variant(variant: str) -> str | None:
     if variant not in PDF_VARIANTS:
         raise UsageError(f"unknown PDF variant {variant!r}; choose one of {', '.join(PDF_VARIANTS)}")
     return None if variant == "none" else variant
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One piece of the book to lay out, with all it needs, so that another process can."""
+
+    html: str
+    pictures: Mapping[str, Picture]
+    options: Mapping[str, Any]
+    write: bool = True
+    json_text: str | None = None
+    created: datetime | None = None
+
+
+def _lay_out(piece: _Piece) -> LaidOut:
+    """A piece laid out by WeasyPrint, and written unless only its length is wanted.
+
+    Links to anchors in other pieces are kept by naming those anchors on the first page; joining
+    keeps only the destinations a piece really holds (`LaidOut.anchors`).
+    """
+    keep_page_references()
+    fetcher = PictureFetcher(piece.pictures)
+    with warnings.catch_warnings(), fewer_collections():
+        # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: not ours to report.
+        warnings.filterwarnings("ignore", category=ResourceWarning, message=r".*sRGB2014\.icc")
+        document = PrintHTML(string=piece.html, base_url=BASE_URL, url_fetcher=fetcher).render(
+            **piece.options
+        )
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                anchors.setdefault(anchor, index)
+        bookmarks = tuple(
+            Bookmark(index, level, label, x * PT_PER_PX, (page.height - y) * PT_PER_PX, state == "closed")
+            for index, page in enumerate(document.pages)
+            for level, label, (x, y), state in page.bookmarks
+        )
+        pdf = b""
+        if piece.write and document.pages:
+            elsewhere = {
+                target
+                for page in document.pages
+                for kind, target, _, _ in page.links
+                if kind == "internal" and target not in anchors
+            }
+            document.pages[0].anchors.update(dict.fromkeys(elsewhere, (0, 0, 0, 0)))
+            pdf = document.write_pdf(attachments=_attachments(piece, fetcher), **piece.options)
+    return LaidOut(pdf, len(document.pages), anchors, bookmarks, tuple(fetcher.asked))
+
+
+def _attachments(piece: _Piece, fetcher: PictureFetcher) -> list[Attachment]:
+    if piece.json_text is None:
+        return []
+    return [
+        Attachment(
+            string=piece.json_text.encode("utf-8"),
+            base_url=BASE_URL,
+            url_fetcher=fetcher,
+            name="digest.json",
+            description="The JSON digest: every thread and post shown in this PDF, as data",
+            created=piece.created,
+            modified=piece.created,
+            relationship="Data",
+        )
+    ]
+
+
+def _workers(pieces: int) -> int:
+    return max(1, min(pieces, len(os.sched_getaffinity(0))))
 
 
 def write_pdf(
@@ -177,75 +286,79 @@ def write_pdf(
 ) -> bytes:
     """Lay out the print HTML; `json_text` is attached as `digest.json` (the data the PDF shows).
 
-    A tagged PDF (structure for screen readers) is asked for with every variant: WeasyPrint writes
-    the tags alongside PDF/A, and PDF/UA requires them.
+    The body's parts (pdf_parts.py) are laid out at once, one process per core, beside the front with
+    blank page numbers to learn its length. Then the front is laid out with the pages the threads
+    landed on, and the page numbers made, while the body is joined (pdf_join.py); the front goes
+    before it last. A tagged PDF (structure for screen readers) is asked for with every variant:
+    WeasyPrint writes the tags alongside PDF/A, and PDF/UA requires them.
     """
-    pdf_variant = _variant(variant)
+    options = {"pdf_variant": _variant(variant), "pdf_tags": True}
     fetcher = fetcher if fetcher is not None else PictureFetcher(document.pictures)
-    attachments = []
-    if json_text is not None:
-        attachments.append(
-            Attachment(
-                string=json_text.encode("utf-8"),
-                base_url=BASE_URL,
-                url_fetcher=fetcher,
-                name="digest.json",
-                description="The JSON digest: every thread and post shown in this PDF, as data",
-                created=created,
-                modified=created,
-                relationship="Data",
-            )
+    served = fetcher.pictures
+    pieces = [_Piece(document.front(document.numbers), {}, options, write=False)]
+    for index, (html, wanted) in enumerate(document.parts):
+        pictures = {address: served[address] for address in wanted if address in served}
+        # The first part is the joined book's base: the JSON travels in it.
+        attached = (json_text, created) if index == 0 else (None, None)
+        pieces.append(_Piece(html, pictures, options, True, *attached))
+    with ExitStack() as stack:
+        pool = None
+        # Forked workers start at once and need no `__main__` guard in a caller's script; forking is only
+        # safe while no other thread holds a lock, so a caller running threads gets the parts one by one.
+        if len(document.parts) > 1 and _workers(len(pieces)) > 1 and threading.active_count() == 1:
+            context = multiprocessing.get_context("fork")
+            # A fresh process for each piece: a worker's memory is given back once its piece is written.
+            pool = stack.enter_context(context.Pool(_workers(len(pieces)), maxtasksperchild=1))
+
+        def later(piece: _Piece) -> Callable[[], LaidOut]:
+            """The piece laid out by a worker while this process goes on, or here when asked for."""
+            return pool.apply_async(_lay_out, (piece,)).get if pool else functools.partial(_lay_out, piece)
+
+        blank, *parts = pool.map(_lay_out, pieces, chunksize=1) if pool else map(_lay_out, pieces)
+        for piece in (blank, *parts):
+            fetcher.asked.extend(piece.asked)
+        body = sum(part.pages for part in parts)
+        numbers = _contents_numbers(document, blank.pages, parts)
+        front, numbered = (
+            later(_Piece(document.front(numbers), {}, options)),
+            later(_numbers(document, blank.pages + body)),
         )
-    options = {"pdf_variant": pdf_variant, "pdf_tags": True}
-    keep_page_references()
-    with warnings.catch_warnings():
-        # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: not ours to report.
-        warnings.filterwarnings("ignore", category=ResourceWarning, message=r".*sRGB2014\.icc")
-        laid_out = _lay_out(document, fetcher, options)
-        pdf: bytes = laid_out.write_pdf(attachments=attachments, **options)
-    return pdf
+        # The body is joined while the front is laid out with the pages the threads landed on.
+        book = Joiner(stack, parts[0])
+        for part in parts[1:]:
+            book.add(part)
+        laid_out, pages, tries = front(), blank.pages, 1
+        while laid_out.pages != pages:
+            # Blank and real numbers take the same room (see `PageNumbers`); a custom template may not.
+            if tries == LAYOUT_TRIES:
+                raise UsageError(
+                    "the print template's cover and contents change length with their page numbers; a custom "
+                    "print/digest.html.j2 must give each number the same room, as the packaged one does"
+                )
+            pages, tries = laid_out.pages, tries + 1
+            numbered = later(_numbers(document, pages + body))
+            laid_out = _lay_out(
+                _Piece(document.front(_contents_numbers(document, pages, parts)), {}, options)
+            )
+        fetcher.asked.extend(laid_out.asked)
+        book.add(laid_out, before=True)
+        return book.save(numbered().pdf)
 
 
-def _lay_out(document: PrintDocument, fetcher: PictureFetcher, options: Mapping[str, Any]) -> Document:
-    """The book with its contents' page numbers, laid out once: the whole book with blank numbers,
-    then only the cover and contents with the numbers the threads landed on, put in front of the rest.
-
-    WeasyPrint's `target-counter()` gave the same numbers by laying pages out again, which cost a
-    third of the layout time. Blank and real numbers take the same room (see `PageNumbers`); should the
-    front still come out a different length, the whole book is laid out again with wider numbers.
-    """
-
-    def lay_out(html: str) -> Document:
-        return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(**options)
-
-    numbers, html = document.numbers, document.html
-    for _ in range(LAYOUT_TRIES):
-        book = lay_out(html)
-        pages = _anchor_pages(book)
-        listed = {anchor: page for anchor, page in pages.items() if anchor in document.view.contents}
-        if not listed:
-            return book
-        found = PageNumbers(numbers.width, listed, total=len(book.pages))
-        before = min(listed.values()) - 1
-        if found.fit():
-            front = lay_out(document.render(found, True))
-            if len(front.pages) == before:
-                return book.copy([*front.pages, *book.pages[before:]])
-        numbers = PageNumbers(max(numbers.width, len(str(len(book.pages)))) + 1)
-        html = document.render(numbers, False)
-    raise UsageError(
-        "the print template's cover and contents take a different number of pages alone than in the "
-        "whole book; a custom print/digest.html.j2 must show only them when front_only is set"
-    )
+def _numbers(document: PrintDocument, pages: int) -> _Piece:
+    return _Piece(document.numbered(pages), {}, {})
 
 
-def _anchor_pages(document: Document) -> dict[str, int]:
-    """The page (from 1) each anchor starts on: a thread that runs on is listed on each of its pages."""
-    pages: dict[str, int] = {}
-    for index, page in enumerate(document.pages, start=1):
-        for anchor in page.anchors:
-            pages.setdefault(anchor, index)
-    return pages
+def _contents_numbers(document: PrintDocument, front: int, parts: Sequence[LaidOut]) -> PageNumbers:
+    """The page each contents entry starts on, after a front `front` pages long, as wide as the last."""
+    found: dict[str, int] = {}
+    start = front
+    for part in parts:
+        for anchor, page in part.anchors.items():
+            if anchor in document.view.contents:
+                found.setdefault(anchor, start + page + 1)
+        start += part.pages
+    return PageNumbers(max(document.numbers.width, len(str(start))), found)
 
 
 def render_pdf(

@@ -26,6 +26,7 @@ PICTURE_SCHEME = "confthread-picture"
 PRINTABLE_TYPES = frozenset({"image/jpeg", "image/png"})
 # The anchor of the posts outside the programme's days (the print template's "Around the event").
 AROUND = "around"
+AROUND_TITLE = "Around the event"
 
 
 @dataclass(frozen=True, slots=True)
