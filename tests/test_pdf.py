@@ -91,7 +91,7 @@ def toc_numbers(pdf: Path, pages: list[str]) -> list[int]:
         if not text.startswith("Contents"):
             continue
         for line in pdftotext(pdf, first=index, last=index, layout=True).splitlines():
-            if match := re.search(r"\.\s*(\d+)\s*$", line):
+            if match := re.search(r"\.\.\s*(\d+)\s*$", line):  # after a leader, not a DOI
                 numbers.append(int(match[1]))
     return numbers
 
@@ -585,6 +585,28 @@ def test_a_book_in_parts_is_one_tagged_pdf_a_with_the_json_inside(in_parts: tupl
     )
     last_words = words(page_texts(pdf)[-1]).split(" / ")[0].split()[-6:-1]
     assert " ".join(last_words) in words(structure.stdout.replace('"', " "))
+
+
+def test_a_generated_conference_prints_in_parts_with_its_contents_right(tmp_path: Path) -> None:
+    from benchmarks.generate import generate  # noqa: PLC0415 (the benchmark's conference, only here)
+    from benchmarks.seed import seed_archive  # noqa: PLC0415
+    from benchmarks.stages import NOW  # noqa: PLC0415
+
+    archive = tmp_path / "generated.db"
+    seed_archive(generate(1200, seed=3), archive, NOW)
+    digest = load_digest(archive, now=NOW)
+    document = print_html(digest, {})
+    assert len(document.parts) >= 2
+    pdf = tmp_path / "generated.pdf"
+    pdf.write_bytes(write_pdf(document, json_text="{}"))
+    pages = page_texts(pdf)
+    marks = outline(pypdf.PdfReader(pdf))
+    assert len(marks) == len(digest.threads)
+    assert toc_numbers(pdf, pages) == [page for _, _, page in marks]
+    for _, title, page in marks:
+        opening = " ".join(title.split(": ", 1)[-1].removesuffix("…").split()[:4])
+        assert opening in pages[page - 1], (title, page)
+    assert all(text.endswith(f"{number} / {len(pages)}") for number, text in enumerate(pages[1:], start=2))
 
 
 def test_parts_laid_out_one_by_one_make_the_same_book(
