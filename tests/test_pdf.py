@@ -609,6 +609,24 @@ def test_a_generated_conference_prints_in_parts_with_its_contents_right(tmp_path
     assert all(text.endswith(f"{number} / {len(pages)}") for number, text in enumerate(pages[1:], start=2))
 
 
+@pytest.mark.parametrize("variant", ["pdf/a-3b", "pdf/ua-1", "none"])
+def test_page_numbers_are_drawn_as_artifacts_in_every_variant(variant: str, tmp_path: Path) -> None:
+    import pikepdf  # noqa: PLC0415 (reads the drawing itself, which pypdf does not parse)
+
+    pdf = tmp_path / "numbered.pdf"
+    pdf.write_bytes(write_pdf(print_html(small_digest(), {}, part_posts=10), variant=variant))
+    pages = page_texts(pdf)
+    assert all(text.endswith(f"{number} / {len(pages)}") for number, text in enumerate(pages[1:], start=2))
+    with pikepdf.open(pdf) as book:
+        for page in book.pages:
+            drawing = b"".join(stream.read_bytes() for stream in page.obj.Contents)
+            assert drawing.endswith(
+                b"/Artifact BMC q /PageNumber" + str(book.pages.index(page) + 1).encode() + b" Do Q EMC\n"
+            )
+            numbered = page.obj.Resources.XObject[f"/PageNumber{book.pages.index(page) + 1}"].read_bytes()
+            assert b"BDC" not in numbered and b"MCID" not in numbered
+
+
 def test_parts_laid_out_one_by_one_make_the_same_book(
     in_parts: tuple[Path, int], programme_digest: Digest, tmp_path: Path
 ) -> None:

@@ -65,6 +65,8 @@ BASE_URL = f"{PICTURE_SCHEME}:/"
 FIGURE_SPACE = "\u2007"
 # A front that came out another length is laid out once more with that length's numbers.
 LAYOUT_TRIES = 2
+# Variants that WeasyPrint always tags.
+TAGGED = frozenset({"pdf/ua-1"})
 # PDF points per CSS pixel: WeasyPrint's own scale.
 PT_PER_PX = 0.75
 
@@ -292,7 +294,8 @@ def write_pdf(
     before it last. A tagged PDF (structure for screen readers) is asked for with every variant:
     WeasyPrint writes the tags alongside PDF/A, and PDF/UA requires them.
     """
-    options = {"pdf_variant": _variant(variant), "pdf_tags": True}
+    pdf_variant = _variant(variant)
+    options = {"pdf_variant": pdf_variant, "pdf_tags": True}
     fetcher = fetcher if fetcher is not None else PictureFetcher(document.pictures)
     served = fetcher.pictures
     pieces = [_Piece(document.front(document.numbers), {}, options, write=False)]
@@ -321,7 +324,7 @@ def write_pdf(
         numbers = _contents_numbers(document, blank.pages, parts)
         front, numbered = (
             later(_Piece(document.front(numbers), {}, options)),
-            later(_numbers(document, blank.pages + body)),
+            later(_numbers(document, blank.pages + body, pdf_variant)),
         )
         # The body is joined while the front is laid out with the pages the threads landed on.
         book = Joiner(stack, parts[0])
@@ -336,7 +339,7 @@ def write_pdf(
                     "print/digest.html.j2 must give each number the same room, as the packaged one does"
                 )
             pages, tries = laid_out.pages, tries + 1
-            numbered = later(_numbers(document, pages + body))
+            numbered = later(_numbers(document, pages + body, pdf_variant))
             laid_out = _lay_out(
                 _Piece(document.front(_contents_numbers(document, pages, parts)), {}, options)
             )
@@ -345,8 +348,10 @@ def write_pdf(
         return book.save(numbered().pdf)
 
 
-def _numbers(document: PrintDocument, pages: int) -> _Piece:
-    return _Piece(document.numbered(pages), {}, {})
+def _numbers(document: PrintDocument, pages: int, variant: str | None) -> _Piece:
+    """The numbered pages, untagged: they are drawn over the book as artifacts. In the book's variant
+    unless that one must be tagged (PDF/UA), when they are plain."""
+    return _Piece(document.numbered(pages), {}, {"pdf_variant": None if variant in TAGGED else variant})
 
 
 def _contents_numbers(document: PrintDocument, front: int, parts: Sequence[LaidOut]) -> PageNumbers:
