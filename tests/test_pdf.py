@@ -27,7 +27,6 @@ from confthread.errors import UsageError
 from confthread.imaging import Picture
 from confthread.models import Author, Digest, Link, Media, Post, Thread, ThreadEntry
 from confthread.render.pdf import (
-    BASE_URL,
     FIGURE_SPACE,
     PageNumbers,
     PictureFetcher,
@@ -37,6 +36,7 @@ from confthread.render.pdf import (
     write_pdf,
 )
 from confthread.render.pdf_parts import FLAT_DAY, cut
+from confthread.render.pdf_pieces import BASE_URL
 from confthread.render.pdf_speedups import PrintHTML, fewer_collections, keep_page_references
 from confthread.resources import templates_dir
 

@@ -1,9 +1,9 @@
 """The PDF digest: print templates laid out by WeasyPrint, loading nothing but the pictures it is given.
 
 Pure: the digest and the pictures' bytes in, the PDF's bytes out. The print HTML names each picture by
-a private address (`confthread-picture:N`) that only `PictureFetcher` answers; every other URL, `file:`
-and `http:` included, is refused, so neither a post nor a user's template can make the renderer read
-the disk or the network. The JSON digest travels inside the PDF as its source data (PDF/A-3).
+a private address that only the renderer's own fetcher answers (pdf_pieces.py). The book is laid out
+in pieces, several at once, and joined (pdf_parts.py, pdf_join.py). The JSON digest travels inside the
+PDF as its source data (PDF/A-3).
 """
 
 from __future__ import annotations
@@ -12,30 +12,24 @@ import functools
 import multiprocessing
 import os
 import threading
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
-
-from weasyprint import Attachment
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from confthread.errors import UsageError
 from confthread.imaging import Picture
 from confthread.models import Digest
 from confthread.render.html import make_environment, render_template
 from confthread.render.json import iso_utc, render_json
-from confthread.render.pdf_join import Bookmark, Joiner, LaidOut
+from confthread.render.pdf_join import Joiner, LaidOut
 from confthread.render.pdf_options import DEFAULT_VARIANT, PAGE_SIZES, PAPERS, PDF_VARIANTS, Paper
 from confthread.render.pdf_parts import FLAT_DAY, PART_POSTS, Part, cut
-from confthread.render.pdf_speedups import PrintHTML, fewer_collections, keep_page_references
+from confthread.render.pdf_pieces import PictureFetcher, Piece, lay_out
 from confthread.render.pdf_view import (
     AROUND,
     AROUND_TITLE,
-    PICTURE_SCHEME,
     PRINTABLE_TYPES,
     PrintView,
     build_print_view,
@@ -59,43 +53,11 @@ __all__ = [
 
 PRINT_TEMPLATE = "print/digest.html.j2"
 NUMBERS_TEMPLATE = "print/page-numbers.html.j2"
-# Relative addresses resolve against this and so reach the fetcher, which refuses them: a base on disk
-# (WeasyPrint's choice when none is given) would let `<img src="x">` read the working directory.
-BASE_URL = f"{PICTURE_SCHEME}:/"
 FIGURE_SPACE = "\u2007"
 # A front that came out another length is laid out once more with that length's numbers.
 LAYOUT_TRIES = 2
 # Variants that WeasyPrint always tags.
 TAGGED = frozenset({"pdf/ua-1"})
-# PDF points per CSS pixel: WeasyPrint's own scale.
-PT_PER_PX = 0.75
-
-
-class RefusedURL(ValueError):
-    """An address the PDF renderer will not load: only the archive's pictures are served."""
-
-
-class PictureFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type hints
-    """Serves the pictures it was given under their private addresses and refuses everything else.
-
-    `asked` lists every address WeasyPrint asked for, in order, so a caller can check what was tried.
-    """
-
-    def __init__(self, pictures: Mapping[str, Picture]) -> None:
-        super().__init__(allowed_protocols=(PICTURE_SCHEME,), allow_redirects=False, fail_on_errors=False)
-        self._pictures = dict(pictures)
-        self.asked: list[str] = []
-
-    @property
-    def pictures(self) -> Mapping[str, Picture]:
-        return self._pictures
-
-    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
-        self.asked.append(url)
-        picture = self._pictures.get(url)
-        if picture is None or picture.mime not in PRINTABLE_TYPES:
-            raise RefusedURL(f"{url[:200]} is not a picture kept in the archive; nothing else is loaded")
-        return URLFetcherResponse(url, body=picture.data, headers={"Content-Type": picture.mime})
 
 
 @dataclass(frozen=True)
@@ -209,71 +171,6 @@ def _variant(variant: str) -> str | None:
     return None if variant == "none" else variant
 
 
-@dataclass(frozen=True)
-class _Piece:
-    """One piece of the book to lay out, with all it needs, so that another process can."""
-
-    html: str
-    pictures: Mapping[str, Picture]
-    options: Mapping[str, Any]
-    write: bool = True
-    json_text: str | None = None
-    created: datetime | None = None
-
-
-def _lay_out(piece: _Piece) -> LaidOut:
-    """A piece laid out by WeasyPrint, and written unless only its length is wanted.
-
-    Links to anchors in other pieces are kept by naming those anchors on the first page; joining
-    keeps only the destinations a piece really holds (`LaidOut.anchors`).
-    """
-    keep_page_references()
-    fetcher = PictureFetcher(piece.pictures)
-    with warnings.catch_warnings(), fewer_collections():
-        # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: not ours to report.
-        warnings.filterwarnings("ignore", category=ResourceWarning, message=r".*sRGB2014\.icc")
-        document = PrintHTML(string=piece.html, base_url=BASE_URL, url_fetcher=fetcher).render(
-            **piece.options
-        )
-        anchors: dict[str, int] = {}
-        for index, page in enumerate(document.pages):
-            for anchor in page.anchors:
-                anchors.setdefault(anchor, index)
-        bookmarks = tuple(
-            Bookmark(index, level, label, x * PT_PER_PX, (page.height - y) * PT_PER_PX, state == "closed")
-            for index, page in enumerate(document.pages)
-            for level, label, (x, y), state in page.bookmarks
-        )
-        pdf = b""
-        if piece.write and document.pages:
-            elsewhere = {
-                target
-                for page in document.pages
-                for kind, target, _, _ in page.links
-                if kind == "internal" and target not in anchors
-            }
-            document.pages[0].anchors.update(dict.fromkeys(elsewhere, (0, 0, 0, 0)))
-            pdf = document.write_pdf(attachments=_attachments(piece, fetcher), **piece.options)
-    return LaidOut(pdf, len(document.pages), anchors, bookmarks, tuple(fetcher.asked))
-
-
-def _attachments(piece: _Piece, fetcher: PictureFetcher) -> list[Attachment]:
-    if piece.json_text is None:
-        return []
-    return [
-        Attachment(
-            string=piece.json_text.encode("utf-8"),
-            base_url=BASE_URL,
-            url_fetcher=fetcher,
-            name="digest.json",
-            description="The JSON digest: every thread and post shown in this PDF, as data",
-            created=piece.created,
-            modified=piece.created,
-            relationship="Data",
-        )
-    ]
-
-
 def _workers(pieces: int) -> int:
     return max(1, min(pieces, len(os.sched_getaffinity(0))))
 
@@ -298,12 +195,12 @@ def write_pdf(
     options = {"pdf_variant": pdf_variant, "pdf_tags": True}
     fetcher = fetcher if fetcher is not None else PictureFetcher(document.pictures)
     served = fetcher.pictures
-    pieces = [_Piece(document.front(document.numbers), {}, options, write=False)]
+    pieces = [Piece(document.front(document.numbers), {}, options, write=False)]
     for index, (html, wanted) in enumerate(document.parts):
         pictures = {address: served[address] for address in wanted if address in served}
         # The first part is the joined book's base: the JSON travels in it.
         attached = (json_text, created) if index == 0 else (None, None)
-        pieces.append(_Piece(html, pictures, options, True, *attached))
+        pieces.append(Piece(html, pictures, options, True, *attached))
     with ExitStack() as stack:
         pool = None
         # Forked workers start at once and need no `__main__` guard in a caller's script; forking is only
@@ -313,17 +210,17 @@ def write_pdf(
             # A fresh process for each piece: a worker's memory is given back once its piece is written.
             pool = stack.enter_context(context.Pool(_workers(len(pieces)), maxtasksperchild=1))
 
-        def later(piece: _Piece) -> Callable[[], LaidOut]:
+        def later(piece: Piece) -> Callable[[], LaidOut]:
             """The piece laid out by a worker while this process goes on, or here when asked for."""
-            return pool.apply_async(_lay_out, (piece,)).get if pool else functools.partial(_lay_out, piece)
+            return pool.apply_async(lay_out, (piece,)).get if pool else functools.partial(lay_out, piece)
 
-        blank, *parts = pool.map(_lay_out, pieces, chunksize=1) if pool else map(_lay_out, pieces)
+        blank, *parts = pool.map(lay_out, pieces, chunksize=1) if pool else map(lay_out, pieces)
         for piece in (blank, *parts):
             fetcher.asked.extend(piece.asked)
         body = sum(part.pages for part in parts)
         numbers = _contents_numbers(document, blank.pages, parts)
         front, numbered = (
-            later(_Piece(document.front(numbers), {}, options)),
+            later(Piece(document.front(numbers), {}, options)),
             later(_numbers(document, blank.pages + body, pdf_variant)),
         )
         # The body is joined while the front is laid out with the pages the threads landed on.
@@ -340,18 +237,16 @@ def write_pdf(
                 )
             pages, tries = laid_out.pages, tries + 1
             numbered = later(_numbers(document, pages + body, pdf_variant))
-            laid_out = _lay_out(
-                _Piece(document.front(_contents_numbers(document, pages, parts)), {}, options)
-            )
+            laid_out = lay_out(Piece(document.front(_contents_numbers(document, pages, parts)), {}, options))
         fetcher.asked.extend(laid_out.asked)
         book.add(laid_out, before=True)
         return book.save(numbered().pdf)
 
 
-def _numbers(document: PrintDocument, pages: int, variant: str | None) -> _Piece:
+def _numbers(document: PrintDocument, pages: int, variant: str | None) -> Piece:
     """The numbered pages, untagged: they are drawn over the book as artifacts. In the book's variant
     unless that one must be tagged (PDF/UA), when they are plain."""
-    return _Piece(document.numbered(pages), {}, {"pdf_variant": None if variant in TAGGED else variant})
+    return Piece(document.numbered(pages), {}, {"pdf_variant": None if variant in TAGGED else variant})
 
 
 def _contents_numbers(document: PrintDocument, front: int, parts: Sequence[LaidOut]) -> PageNumbers:
