@@ -645,6 +645,24 @@ def test_parts_laid_out_one_by_one_make_the_same_book(
     assert outline(pypdf.PdfReader(tmp_path / "again.pdf")) == outline(pypdf.PdfReader(pdf))
 
 
+def test_where_there_is_no_fork_the_parts_are_laid_out_one_by_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import multiprocessing  # noqa: PLC0415 (a platform without fork, as Windows is)
+
+    def no_fork(method: str | None = None) -> Any:
+        raise AssertionError(f"asked for a {method} context where there is no fork")
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    document = print_html(small_digest(), {}, part_posts=10)
+    assert len(document.parts) > 1
+    pdf = tmp_path / "one-by-one.pdf"
+    pdf.write_bytes(write_pdf(document))
+    pages = page_texts(pdf)
+    assert pages[-1].endswith(f"{len(pages)} / {len(pages)}")
+
+
 # --- contents page numbers -----------------------------------------------------------------------
 
 

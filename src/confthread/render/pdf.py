@@ -172,7 +172,12 @@ def _variant(variant: str) -> str | None:
 
 
 def _workers(pieces: int) -> int:
-    return max(1, min(pieces, len(os.sched_getaffinity(0))))
+    """Processes to lay pieces out in: one per core this process may use, or 1 where there is no `fork`
+    (forking is how a worker gets its piece without a `__main__` guard in the caller's script)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(pieces, cores))
 
 
 def write_pdf(
@@ -203,8 +208,8 @@ def write_pdf(
         pieces.append(Piece(html, pictures, options, True, *attached))
     with ExitStack() as stack:
         pool = None
-        # Forked workers start at once and need no `__main__` guard in a caller's script; forking is only
-        # safe while no other thread holds a lock, so a caller running threads gets the parts one by one.
+        # Forking is only safe while no other thread holds a lock: a caller running threads gets the
+        # parts one by one, here.
         if len(document.parts) > 1 and _workers(len(pieces)) > 1 and threading.active_count() == 1:
             context = multiprocessing.get_context("fork")
             # A fresh process for each piece: a worker's memory is given back once its piece is written.
