@@ -96,6 +96,16 @@ def toc_numbers(pdf: Path, pages: list[str]) -> list[int]:
     return numbers
 
 
+def opening(title: str, count: int) -> str:
+    """The first words of the post a bookmark names ("Name: words…"), as its page shows them."""
+    return " ".join(title.split(": ", 1)[-1].removesuffix("…").split()[:count])
+
+
+def every_page_numbered(pages: list[str]) -> bool:
+    """Each page after the cover ends with its "n / N" footer."""
+    return all(text.endswith(f"{number} / {len(pages)}") for number, text in enumerate(pages[1:], start=2))
+
+
 def pictures(reader: pypdf.PdfReader) -> list[Image.Image]:
     """The images in the PDF, once each, less the emoji: Noto Color Emoji's glyphs are small bitmaps."""
     found = {image.data: image.image for page in reader.pages for image in page.images}
@@ -217,8 +227,7 @@ def test_the_contents_give_the_pages_where_days_sessions_and_threads_start(demo:
     # The contents list what the bookmarks list, in the same order, each with its page.
     assert toc_numbers(pdf, pages) == [page for _, _, page in marks]
     for _, title, page in marks:
-        opening = " ".join(title.split(": ", 1)[-1].removesuffix("…").split()[:5])
-        assert opening in pages[page - 1], (title, page)
+        assert opening(title, 5) in pages[page - 1], (title, page)
 
 
 def test_the_demo_pdf_is_pdf_a_with_metadata_tags_and_the_json_inside(demo: Path) -> None:
@@ -543,8 +552,7 @@ def test_every_page_of_a_book_in_parts_is_numbered_and_headed(in_parts: tuple[Pa
     pdf, _ = in_parts
     pages = page_texts(pdf)
     days = {title for depth, title, _ in outline(pypdf.PdfReader(pdf)) if depth == 0}
-    for number, text in enumerate(pages[1:], start=2):
-        assert text.endswith(f"{number} / {len(pages)}")
+    assert every_page_numbered(pages)
     body = [text for text in pages if not text.startswith("Contents")][1:]
     # A part that opens inside a day carries its running header.
     assert all(
@@ -604,9 +612,8 @@ def test_a_generated_conference_prints_in_parts_with_its_contents_right(tmp_path
     assert len(marks) == len(digest.threads)
     assert toc_numbers(pdf, pages) == [page for _, _, page in marks]
     for _, title, page in marks:
-        opening = " ".join(title.split(": ", 1)[-1].removesuffix("…").split()[:4])
-        assert opening in pages[page - 1], (title, page)
-    assert all(text.endswith(f"{number} / {len(pages)}") for number, text in enumerate(pages[1:], start=2))
+        assert opening(title, 4) in pages[page - 1], (title, page)
+    assert every_page_numbered(pages)
 
 
 @pytest.mark.parametrize("variant", ["pdf/a-3b", "pdf/ua-1", "none"])
@@ -616,7 +623,7 @@ def test_page_numbers_are_drawn_as_artifacts_in_every_variant(variant: str, tmp_
     pdf = tmp_path / "numbered.pdf"
     pdf.write_bytes(write_pdf(print_html(small_digest(), {}, part_posts=10), variant=variant))
     pages = page_texts(pdf)
-    assert all(text.endswith(f"{number} / {len(pages)}") for number, text in enumerate(pages[1:], start=2))
+    assert every_page_numbered(pages)
     with pikepdf.open(pdf) as book:
         for page in book.pages:
             drawing = b"".join(stream.read_bytes() for stream in page.obj.Contents)

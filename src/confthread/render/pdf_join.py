@@ -68,10 +68,6 @@ def _dests(pdf: pikepdf.Pdf) -> Iterator[tuple[Any, Any]]:
     return _pairs(names.get(Name.Dests, Dictionary()).get(Name.Names, Array()))
 
 
-def _same(one: Any, other: pikepdf.Object) -> bool:
-    return isinstance(one, pikepdf.Object) and one.is_indirect and one.objgen == other.objgen
-
-
 def _next_key(tree: pikepdf.Object) -> int:
     return max((int(key) for key, _ in _pairs(tree.ParentTree.Nums)), default=-1) + 1
 
@@ -90,11 +86,11 @@ def _add(book: pikepdf.Pdf, source: pikepdf.Pdf, at: int) -> None:
                 annotation.StructParent = int(annotation.StructParent) + offset
     source_tree = source.Root.StructTreeRoot
     source_document = source_tree.K[0]
-    copied_document = book.copy_foreign(source_document)
     for key, value in _pairs(source_tree.ParentTree.Nums):
-        copied = _copy(book, value)
+        # Content marked straight under the piece's Document element belongs to the book's.
+        held_by_document = isinstance(value, pikepdf.Object) and value.objgen == source_document.objgen
         tree.ParentTree.Nums.append(int(key) + offset)
-        tree.ParentTree.Nums.append(document if _same(copied, copied_document) else copied)
+        tree.ParentTree.Nums.append(document if held_by_document else _copy(book, value))
     kids = []
     for kid in source_document.K:
         copied = book.copy_foreign(kid)
